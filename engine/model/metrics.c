@@ -1,0 +1,30 @@
+/* metrics.c — the table of recorded metrics: names, units and meanings used everywhere. */
+#include <string.h>
+
+#include "metrics.h"
+
+const struct metric_info metric_table[METRIC_COUNT] = {
+    [METRIC_HARM] = {"harm", "harm", "harm suffered: severity of impacts plus harm per tick", 0},
+    [METRIC_ARRIVALS] = {"arrivals", "count", "threats arrived that target this state", 1},
+    [METRIC_DETECTIONS] = {"detections", "count", "detections made by this state", 1},
+    [METRIC_CUED_DETECTIONS] = {"cued_detections", "count",
+                                "detections made while holding intel on the threat", 1},
+    [METRIC_INTERDICTIONS] = {"interdictions", "count", "threats this state neutralised", 1},
+    [METRIC_IMPACTS] = {"impacts", "count", "threats that impacted this state", 1},
+    [METRIC_REPORTS_SHARED] = {"reports_shared", "count",
+                               "reports this state sent, one per receiver", 1},
+    [METRIC_REPORTS_WITHHELD] = {"reports_withheld", "count",
+                                 "reports in scope that this state did not send", 1},
+    [METRIC_LEAKS] = {"leaks", "count", "reports from this state that leaked at a receiver", 1},
+    [METRIC_SHARING_COST] = {"sharing_cost", "harm", "cost of the reports this state shared", 0},
+    [METRIC_LOSS] = {"loss", "harm", "harm plus sharing cost (plus measure cost share)", 0},
+    [METRIC_ENGAGEMENTS] = {"engagements", "count", "engagements by this state's units", 1},
+    [METRIC_BUSY_UNIT_TICKS] = {"busy_unit_ticks", "unit*tick",
+                                "unit-ticks this state's units spent engaged", 1},
+};
+
+int metric_by_name(const char *name) {
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (strcmp(metric_table[m].name, name) == 0) return m;
+    return -1;
+}

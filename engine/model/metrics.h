@@ -1,0 +1,38 @@
+/* metrics.h — the figures the model records, their names, units and meanings (one table).
+ *
+ * Every command, the HDF5 writer and the printed tables take metric names from here, so that
+ * adding a metric is one line in metrics.c. Values are doubles in memory; counts are exact.
+ */
+#ifndef C5SIM_METRICS_H
+#define C5SIM_METRICS_H
+
+enum metric {
+    METRIC_HARM = 0,         /* harm suffered (impacts + harm per tick), harm units */
+    METRIC_ARRIVALS,         /* threats arrived that target this state */
+    METRIC_DETECTIONS,       /* detections by this state (cued or not) */
+    METRIC_CUED_DETECTIONS,  /* detections made while holding intel on the threat */
+    METRIC_INTERDICTIONS,    /* threats this state neutralised */
+    METRIC_IMPACTS,          /* threats that impacted this state */
+    METRIC_REPORTS_SHARED,   /* reports this state sent (one per receiver) */
+    METRIC_REPORTS_WITHHELD, /* reports this state could have sent in scope but did not */
+    METRIC_LEAKS,            /* reports from this state that leaked at a receiver */
+    METRIC_SHARING_COST,     /* cost of reports shared, harm units */
+    METRIC_LOSS,             /* harm + sharing cost (+ measure cost share), harm units */
+    METRIC_ENGAGEMENTS,      /* engagements by this state's units */
+    METRIC_BUSY_UNIT_TICKS,  /* unit-ticks spent engaged (utilisation numerator) */
+    METRIC_COUNT
+};
+
+struct metric_info {
+    const char *name;        /* dataset name, e.g. "harm" */
+    const char *unit;        /* "harm", "count", ... */
+    const char *description; /* one sentence */
+    int is_count;            /* 1: integral values (stored as integers) */
+};
+
+extern const struct metric_info metric_table[METRIC_COUNT];
+
+/* Index of a metric by name, or -1. */
+int metric_by_name(const char *name);
+
+#endif

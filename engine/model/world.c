@@ -1,0 +1,29 @@
+/* world.c — releasing a compiled world (the scenario room builds it, the model reads it). */
+#include <stdlib.h>
+
+#include "world.h"
+
+void world_free(struct world *world) {
+    if (!world) return;
+    free(world->states);
+    free(world->detect);
+    free(world->border_bonus);
+    free(world->cue_gain);
+    free(world->sharing);
+    free(world->agreement);
+    free(world->neighbours);
+    free(world->regions);
+    free(world->routes);
+    free(world->route_ticks);
+    free(world->types);
+    free(world->origins);
+    free(world->targets);
+    free(world->target_weights);
+    free(world->type_first_path);
+    free(world->paths);
+    free(world->path_regions);
+    free(world->path_enter);
+    free(world->partners);
+    free(world->measures);
+    free(world);
+}

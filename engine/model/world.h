@@ -1,0 +1,192 @@
+/* world.h — the compiled world: dense, immutable arrays that the model reads and never writes.
+ *
+ * A struct world is produced by scenario_compile() (engine/scenario/) from a validated scenario
+ * with its variant overrides already applied. The model sees nothing but this struct: no names
+ * are needed to simulate, but they are kept for printing and output. Every array is owned by the
+ * world and released by world_free(). Index conventions: s = state, d = domain, g = region,
+ * k = threat type, p = partner. Per-domain arrays are laid out [s * n_domains + d].
+ */
+#ifndef C5SIM_WORLD_H
+#define C5SIM_WORLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { WORLD_MAX_STATES = 64, WORLD_MAX_DOMAINS = 16, WORLD_NAME_MAX = 64 };
+
+/* How a sender chooses to pass one report to one partner (per sender and domain). */
+enum world_policy {
+    POLICY_WITHHOLD = 0,   /* never share */
+    POLICY_FULL = 1,       /* always share */
+    POLICY_LEVEL = 2,      /* share with probability `level`, independently per partner */
+    POLICY_AGREEMENTS = 3, /* share with probability agreement[sender][partner] */
+    POLICY_RECIPROCAL = 4, /* share with probability equal to current trust in the partner */
+    POLICY_HUB = 5,        /* send to the regional fusion centre, which forwards to its members */
+};
+
+/* Which partners a report is offered to. */
+enum world_scope {
+    SCOPE_ALL = 0,        /* every other state */
+    SCOPE_NEIGHBOURS = 1, /* states sharing a border (a route between their regions) */
+    SCOPE_ROUTE = 2,      /* states owning a region on the threat's remaining route */
+};
+
+/* One state's sharing rule for one domain. */
+struct world_sharing {
+    int policy;       /* enum world_policy */
+    int scope;        /* enum world_scope */
+    double level;     /* POLICY_LEVEL probability, [0, 1] */
+    double threshold; /* share only reports whose estimated severity >= threshold (0 = all) */
+    int latency;      /* L >= 0 ticks: shared at t, delivered at t + 1 + L */
+};
+
+struct world_state {
+    char code[8];
+    char name[WORLD_NAME_MAX];
+    int units;            /* response units c >= 0 */
+    double interdiction;  /* probability an engagement neutralises, [0, 1] */
+    int busy_ticks;       /* ticks a unit is busy per engagement, >= 1 */
+    double leak;          /* probability a report this state receives leaks, [0, 1] */
+    double cost_per_report; /* cost to the sender of each report shared, >= 0 (harm units) */
+    double severity_noise;  /* sd of the log-severity estimate a detection gives, >= 0 */
+    int hub_member;         /* 1 if this state belongs to the fusion centre */
+    int mutual_assistance;  /* 1 if this state lends free units to neighbours that ask */
+};
+
+struct world_region {
+    char id[WORLD_NAME_MAX];
+    char name[WORLD_NAME_MAX];
+    int owner; /* state index, or -1 for external areas (no state) */
+    double lon, lat;
+};
+
+struct world_route {
+    int from, to; /* region indices; routes are undirected */
+    int ticks;    /* travel time >= 1 */
+};
+
+/* A threat's path from one origin to one target: regions visited in order, with the tick offset
+ * (from departure) at which the threat enters each. regions[0] is the origin at offset 0; the last
+ * is the target. Paths are stored flat in world.path_regions / path_enter. */
+struct world_path {
+    int first; /* index into path_regions / path_enter */
+    int length;/* number of regions, >= 1 */
+};
+
+struct world_origin {
+    int region;
+    double rate;            /* Poisson arrivals per tick, >= 0 */
+    double season_amplitude;/* rate(t) = rate * (1 + A cos(2 pi (t - peak) / period)), A in [0,1] */
+    double season_peak;     /* tick of the seasonal maximum */
+    double season_period;   /* ticks, > 0; amplitude 0 disables seasonality */
+};
+
+struct world_threat_type {
+    char id[WORLD_NAME_MAX];
+    char name[WORLD_NAME_MAX];
+    int domain;            /* index into world.domain_names */
+    double stealth;        /* multiplies every detection probability, [0, 1] */
+    int dwell;             /* D >= 1 ticks at the target before impact */
+    double severity_mu;    /* severity ~ lognormal(mu, sigma), harm units */
+    double severity_sigma; /* >= 0 */
+    double harm_per_tick;  /* harm to the owner of each region it is in, each tick, >= 0 */
+    int adaptive;          /* 1: route minimises detection given current capabilities */
+    double escalation_boost; /* self-excitation: each impact adds boost to the rate multiplier */
+    double escalation_decay; /* multiplier excess decays by this factor per tick, [0, 1] */
+    double contagion;        /* probability an impact spawns a copy aimed at a neighbour state */
+    int first_origin, n_origins; /* slice of world.origins */
+    int first_target, n_targets; /* slice of world.targets / target_weights */
+};
+
+struct world_partner {
+    char id[WORLD_NAME_MAX];
+    char name[WORLD_NAME_MAX];
+    double coverage[WORLD_MAX_DOMAINS]; /* probability it learns of a new threat at arrival */
+    uint64_t members;                   /* bit s set: state s receives its reports */
+    double share_level;                 /* probability it passes a report to each member */
+    int latency;                        /* its delivery latency L */
+};
+
+struct world_measure {
+    char id[WORLD_NAME_MAX];
+    char name[WORLD_NAME_MAX];
+    double cost; /* harm units over the whole run, charged to the region */
+};
+
+struct world_trust {
+    double initial;       /* initial trust in every partner, [0, 1] */
+    double gain_used;     /* rise when a partner's report is used (cue or interdiction) */
+    double loss_leak;     /* fall when a report to that partner leaks */
+    double loss_hidden;   /* fall when a threat the partner detected but withheld impacts us */
+    double discover_hidden; /* probability such withholding is discovered */
+};
+
+struct world {
+    char name[WORLD_NAME_MAX * 2];
+    int ticks;         /* T >= 1 */
+    uint64_t seed;
+    int replicates;    /* default replicate count from the scenario */
+
+    int n_domains;
+    char domain_names[WORLD_MAX_DOMAINS][32];
+
+    int n_states;
+    struct world_state *states;
+    double *detect;       /* [s * n_domains + d] p per tick in own territory */
+    double *border_bonus; /* [s * n_domains + d] b on the tick it crosses in */
+    double *cue_gain;     /* [s * n_domains + d] q when holding intel on the threat */
+    struct world_sharing *sharing; /* [s * n_domains + d] */
+    double *agreement;    /* [s * n_states + j] probability s shares with j under AGREEMENTS */
+    uint64_t *neighbours; /* [s] bit j set when s and j share a border */
+
+    int n_regions;
+    struct world_region *regions;
+    int n_routes;
+    struct world_route *routes;
+    int *route_ticks; /* [g * n_regions + h] travel ticks of the direct route, 0 if none */
+
+    int n_types;
+    struct world_threat_type *types;
+    int n_origins;
+    struct world_origin *origins;
+    int n_targets;
+    int *targets;            /* region index of each target */
+    double *target_weights;  /* normalised to sum 1 within a type */
+    /* Shortest-travel-time paths: path of type k from its i-th origin to its j-th target is
+     * paths[k_pair_index] with k_pair_index = origin_slot * n_targets_of_type + target_slot,
+     * offset by type_first_path[k]. */
+    int *type_first_path;    /* [k] */
+    int n_paths;
+    struct world_path *paths;
+    int *path_regions;       /* flat */
+    int *path_enter;         /* flat: tick offset of entering each region */
+    int n_path_entries;
+
+    int n_partners;
+    struct world_partner *partners;
+
+    int hub_latency;         /* fusion centre forwarding latency, ticks >= 0 */
+    double hub_monitoring;   /* probability the centre attributes a leak to its leaker */
+
+    double burn_factor;      /* detection multiplier while sources are burned, [0, 1] */
+    int burn_ticks;          /* how long a leak burns the sender's sources */
+    int assistance_units;    /* max units a neighbour lends per engagement under mutual assistance */
+    struct world_trust trust;
+
+    int n_measures;
+    struct world_measure *measures;
+    int active_measure;      /* measure applied in this variant, or -1 */
+    double measure_cost;     /* its cost, charged in the loss of states as documented */
+
+    size_t max_active_threats; /* pool bound derived from the memory limit at load */
+};
+
+/* Release everything a world owns (NULL is fine). */
+void world_free(struct world *world);
+
+/* Index helpers: kept inline so the model's hot loops read plain arrays. */
+static inline int world_sd(const struct world *w, int s, int d) {
+    return s * w->n_domains + d;
+}
+
+#endif

@@ -1,0 +1,85 @@
+/* scenario.h — load a YAML scenario, apply overrides by parameter path, validate, compile.
+ *
+ * Data flows one way: text --scenario_parse--> tree --overrides--> scenario_load (typed,
+ * validated, immutable) --scenario_compile--> struct world (dense, routes precomputed).
+ * Overrides (`--set PATH=VALUE`, measures, sweep points, coalitions) are applied to the parsed tree
+ * before validation, so every override gets the same checks and the same quality of error as the
+ * file itself. All errors of a file are collected (up to a cap), each formatted as
+ *   FILE:LINE:COLUMN: error: KEY.PATH: what is wrong (what was expected)
+ */
+#ifndef C5SIM_SCENARIO_H
+#define C5SIM_SCENARIO_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "../model/world.h"
+
+enum { SCENARIO_MAX_ERRORS = 50 };
+
+/* A list of error messages, each a full line without the trailing newline. */
+struct scenario_errors {
+    int count;     /* messages kept (<= SCENARIO_MAX_ERRORS) */
+    int dropped;   /* messages beyond the cap */
+    char *messages[SCENARIO_MAX_ERRORS];
+};
+void scenario_errors_clear(struct scenario_errors *errors);
+void scenario_errors_print(const struct scenario_errors *errors, FILE *stream);
+
+/* One override: PATH=VALUE, e.g. "states.TJK.detect.military=0.3". `origin` names where it came
+ * from in messages ("--set", "measure afghan_patrols", "sweep"). */
+struct scenario_override {
+    char *path;
+    char *value;
+    char *origin;
+};
+
+/* Parse "PATH=VALUE" into an override (strings are copied). Returns 0 or -1 with a message. */
+int scenario_override_parse(const char *text, const char *origin, struct scenario_override *out,
+                            struct scenario_errors *errors);
+void scenario_override_free(struct scenario_override *override);
+
+/* The loaded scenario: source text, the tree, and typed values. Opaque to other rooms. */
+struct scenario;
+
+/* Load from a file / from memory (`name` is used in messages). Returns NULL with errors filled
+ * on any failure (I/O, YAML syntax, validation). */
+struct scenario *scenario_load_file(const char *path, struct scenario_errors *errors);
+struct scenario *scenario_load_text(const char *name, const char *text, size_t length,
+                                    struct scenario_errors *errors);
+void scenario_free(struct scenario *scenario);
+
+/* A new scenario = `base` with overrides applied (in order) and validated again.
+ * NULL with errors on a bad path or value. `base` is not changed. */
+struct scenario *scenario_with_overrides(const struct scenario *base,
+                                         const struct scenario_override *overrides, int count,
+                                         struct scenario_errors *errors);
+
+/* Source text exactly as read, and its length (for provenance in the output file). */
+const char *scenario_source(const struct scenario *scenario, size_t *length);
+const char *scenario_filename(const struct scenario *scenario);
+
+/* Names, for CLIs and plans. */
+int scenario_state_count(const struct scenario *scenario);
+const char *scenario_state_code(const struct scenario *scenario, int index);
+int scenario_measure_count(const struct scenario *scenario);
+const char *scenario_measure_id(const struct scenario *scenario, int index);
+/* Overrides making up measure `index` (owned by the scenario). */
+int scenario_measure_overrides(const struct scenario *scenario, int index,
+                               const struct scenario_override **overrides);
+
+/* Compile into a dense world. NULL with errors if something cannot be compiled (unreachable
+ * target, memory estimate above max_memory_bytes; 0 means no limit). */
+struct world *scenario_compile(const struct scenario *scenario, size_t max_memory_bytes,
+                               struct scenario_errors *errors);
+
+/* Estimated bytes one replicate workspace needs (what the memory limit is checked against),
+ * and a phrase naming the parameter that drives it. */
+size_t scenario_memory_estimate(const struct scenario *scenario, const char **driver);
+
+/* Print a readable description (world, catalog, policies, measures) to `stream`. */
+void scenario_describe(const struct scenario *scenario, FILE *stream);
+
+/* One-line summary: "FILE: ok: 5 states, 28 regions, 40 routes, 8 threat types, 5 measures". */
+void scenario_summary(const struct scenario *scenario, FILE *stream);
+
+#endif
