@@ -14,7 +14,9 @@ void world_free(struct world *world) {
     free(world->neighbours);
     free(world->regions);
     free(world->routes);
-    free(world->route_ticks);
+    free(world->adj_first);
+    free(world->adj_region);
+    free(world->adj_ticks);
     free(world->types);
     free(world->origins);
     free(world->targets);

@@ -143,7 +143,11 @@ struct world {
     struct world_region *regions;
     int n_routes;
     struct world_route *routes;
-    int *route_ticks; /* [g * n_regions + h] travel ticks of the direct route, 0 if none */
+    /* Adjacency in compressed rows: the neighbours of region g are adj_region[adj_first[g] ..
+     * adj_first[g + 1] - 1], each reached in adj_ticks[...] ticks. */
+    int *adj_first;  /* [n_regions + 1] */
+    int *adj_region; /* [2 * n_routes] */
+    int *adj_ticks;  /* [2 * n_routes] */
 
     int n_types;
     struct world_threat_type *types;

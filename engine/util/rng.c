@@ -1,0 +1,1 @@
+/* rng.c — counter-based random streams keyed by (seed, replicate, purpose, ...) (owner: model). */

@@ -1,0 +1,1 @@
+/* stats.c — running statistics, intervals, quantiles, paired differences (owner: run). */
