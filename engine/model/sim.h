@@ -32,7 +32,9 @@ struct sim_result {
 
 enum sim_event_kind {
     EVENT_ARRIVAL, EVENT_DETECTION, EVENT_REPORT, EVENT_LEAK, EVENT_ENGAGEMENT,
-    EVENT_INTERDICTION, EVENT_IMPACT
+    EVENT_INTERDICTION, EVENT_IMPACT,
+    EVENT_DELIVERY, /* a state's report reached `other` (state = sender; partners' are not sent) */
+    EVENT_TICK      /* end of a tick: value = threats still active (state, threat = -1) */
 };
 
 struct sim_event {

@@ -1,0 +1,349 @@
+/* sim.c — workspaces and results: allocation, the pool of threats, and sim_run's setup. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+#include "sim_internal.h"
+
+static void pool_free(struct sim_pool *pool) {
+    free(pool->serial);
+    free(pool->uid);
+    free(pool->type);
+    free(pool->path);
+    free(pool->pos);
+    free(pool->depart);
+    free(pool->region);
+    free(pool->at_target);
+    free(pool->victim);
+    free(pool->severity);
+    free(pool->known);
+    free(pool->intel);
+    free(pool->engaged);
+    free(pool->told);
+    free(pool->crossed);
+    free(pool->flag);
+    free(pool->estimate);
+    free(pool->first_reporter);
+}
+
+#define POOL_GROW(field, n)                                                                        \
+    do {                                                                                           \
+        void *grown = realloc(pool->field, (n) * sizeof *pool->field);                             \
+        if (!grown) return -1;                                                                     \
+        pool->field = grown;                                                                       \
+    } while (0)
+
+/* Grow every array of the pool to `capacity` threats (geometric growth is the caller's). */
+int sim_pool_reserve(struct sim_workspace *ws, size_t capacity) {
+    struct sim_pool *pool = &ws->pool;
+    if (capacity <= pool->capacity) return 0;
+    size_t states = (size_t)ws->n_states;
+    POOL_GROW(serial, capacity);
+    POOL_GROW(uid, capacity);
+    POOL_GROW(type, capacity);
+    POOL_GROW(path, capacity);
+    POOL_GROW(pos, capacity);
+    POOL_GROW(depart, capacity);
+    POOL_GROW(region, capacity);
+    POOL_GROW(at_target, capacity);
+    POOL_GROW(victim, capacity);
+    POOL_GROW(severity, capacity);
+    POOL_GROW(known, capacity);
+    POOL_GROW(intel, capacity);
+    POOL_GROW(engaged, capacity);
+    POOL_GROW(told, capacity);
+    POOL_GROW(crossed, capacity);
+    POOL_GROW(flag, capacity);
+    POOL_GROW(estimate, capacity * states);
+    POOL_GROW(first_reporter, capacity * states);
+    /* response buckets and detection lists hold one entry per threat */
+    size_t *bucket = realloc(ws->bucket, capacity * sizeof *bucket);
+    if (!bucket) return -1;
+    ws->bucket = bucket;
+    size_t *detected = realloc(ws->detected, capacity * sizeof *detected);
+    if (!detected) return -1;
+    ws->detected = detected;
+    pool->capacity = capacity;
+    return 0;
+}
+
+void sim_free(struct sim_workspace *ws) {
+    if (!ws) return;
+    pool_free(&ws->pool);
+    free(ws->paths.first);
+    free(ws->paths.length);
+    free(ws->paths.region);
+    free(ws->paths.enter);
+    free(ws->paths.owner_suffix);
+    free(ws->paths.crossing);
+    free(ws->route);
+    free(ws->type_first_pair);
+    free(ws->cache_key);
+    free(ws->cache_path);
+    free(ws->reports);
+    free(ws->spawns);
+    free(ws->spawns_next);
+    free(ws->trust);
+    free(ws->trust_delta);
+    free(ws->free_units);
+    free(ws->release);
+    free(ws->burn_until);
+    free(ws->escalation);
+    free(ws->impacts_now);
+    free(ws->state_region_first);
+    free(ws->state_regions);
+    free(ws->region_owner);
+    free(ws->bucket);
+    free(ws->bucket_first);
+    free(ws->detected);
+    free(ws->dist);
+    free(ws->dist_ticks);
+    free(ws->prev);
+    free(ws->heap);
+    free(ws->heap_pos);
+    free(ws->scratch_path);
+    if (ws->rng) gsl_rng_free(ws->rng);
+    free(ws);
+}
+
+static int release_length(const struct world *world) {
+    int longest = 1;
+    for (int s = 0; s < world->n_states; s++)
+        if (world->states[s].busy_ticks > longest) longest = world->states[s].busy_ticks;
+    return longest + 1;
+}
+
+struct sim_workspace *sim_alloc(const struct world *world, const struct sim_options *options,
+                                char *err, size_t errlen) {
+    if (!world || world->n_states < 1 || world->n_states > WORLD_MAX_STATES ||
+        world->n_regions < 1 || world->n_domains < 1 || world->n_domains > WORLD_MAX_DOMAINS) {
+        if (err) snprintf(err, errlen, "sim_alloc: world has no states, regions or domains");
+        return NULL;
+    }
+    struct sim_workspace *ws = calloc(1, sizeof *ws);
+    if (!ws) goto nomem;
+    if (options) ws->options = *options;
+    if (ws->options.threads < 1) ws->options.threads = 1;
+    ws->n_states = world->n_states;
+    ws->n_regions = world->n_regions;
+    ws->n_types = world->n_types;
+    ws->n_domains = world->n_domains;
+    ws->n_partners = world->n_partners;
+    ws->n_origins = world->n_origins;
+    ws->n_targets = world->n_targets;
+    size_t S = (size_t)world->n_states, R = (size_t)world->n_regions;
+    size_t K = (size_t)(world->n_types > 0 ? world->n_types : 1);
+
+    ws->type_first_pair = calloc(K + 1, sizeof *ws->type_first_pair);
+    if (!ws->type_first_pair) goto nomem;
+    int pairs = 0;
+    for (int k = 0; k < world->n_types; k++) {
+        ws->type_first_pair[k] = pairs;
+        pairs += world->types[k].n_origins * world->types[k].n_targets;
+    }
+    ws->type_first_pair[world->n_types] = pairs;
+    ws->n_pairs = pairs;
+    ws->route = calloc((size_t)(pairs > 0 ? pairs : 1), sizeof *ws->route);
+    ws->trust = calloc(S * S, sizeof *ws->trust);
+    ws->trust_delta = calloc(S * S, sizeof *ws->trust_delta);
+    ws->free_units = calloc(S, sizeof *ws->free_units);
+    ws->release_len = release_length(world);
+    ws->release = calloc(S * (size_t)ws->release_len, sizeof *ws->release);
+    ws->burn_until = calloc(S * (size_t)world->n_domains, sizeof *ws->burn_until);
+    ws->escalation = calloc(K, sizeof *ws->escalation);
+    ws->impacts_now = calloc(K, sizeof *ws->impacts_now);
+    ws->state_region_first = calloc(S + 1, sizeof *ws->state_region_first);
+    ws->state_regions = calloc(R, sizeof *ws->state_regions);
+    ws->bucket_first = calloc(S + 1, sizeof *ws->bucket_first);
+    ws->dist = calloc(R, sizeof *ws->dist);
+    ws->dist_ticks = calloc(R, sizeof *ws->dist_ticks);
+    ws->prev = calloc(R, sizeof *ws->prev);
+    ws->heap = calloc(R, sizeof *ws->heap);
+    ws->heap_pos = calloc(R, sizeof *ws->heap_pos);
+    ws->scratch_path = calloc(R, sizeof *ws->scratch_path);
+    ws->region_owner = calloc(R, sizeof *ws->region_owner);
+    ws->rng = gsl_rng_alloc(rng_philox);
+    if (!ws->route || !ws->trust || !ws->trust_delta || !ws->free_units || !ws->release ||
+        !ws->burn_until || !ws->escalation || !ws->impacts_now || !ws->state_region_first ||
+        !ws->state_regions || !ws->bucket_first || !ws->dist || !ws->dist_ticks || !ws->prev ||
+        !ws->heap || !ws->heap_pos || !ws->scratch_path || !ws->region_owner || !ws->rng)
+        goto nomem;
+    /* regions owned by each state, in region order (contagion picks among them) */
+    for (size_t g = 0; g < R; g++)
+        if (world->regions[g].owner >= 0) ws->state_region_first[world->regions[g].owner + 1]++;
+    for (size_t s = 0; s < S; s++) ws->state_region_first[s + 1] += ws->state_region_first[s];
+    for (size_t s = 0; s < S; s++) ws->bucket_first[s] = (size_t)ws->state_region_first[s];
+    for (size_t g = 0; g < R; g++) {
+        int owner = world->regions[g].owner;
+        if (owner >= 0) ws->state_regions[ws->bucket_first[owner]++] = (int)g;
+    }
+    size_t initial = 1024;
+    if (world->max_active_threats && world->max_active_threats < initial)
+        initial = world->max_active_threats;
+    if (sim_pool_reserve(ws, initial) != 0) goto nomem;
+    return ws;
+nomem:
+    if (err) snprintf(err, errlen, "sim_alloc: out of memory");
+    sim_free(ws);
+    return NULL;
+}
+
+struct sim_result *sim_result_alloc(const struct world *world, const struct sim_options *options) {
+    struct sim_result *result = calloc(1, sizeof *result);
+    if (!result) return NULL;
+    result->n_states = world->n_states;
+    result->n_types = world->n_types;
+    result->ticks = world->ticks;
+    result->n_regions = world->n_regions;
+    size_t S = (size_t)world->n_states, K = (size_t)world->n_types, T = (size_t)world->ticks;
+    size_t R = (size_t)world->n_regions;
+    result->by_type = calloc((size_t)METRIC_COUNT * S * (K ? K : 1), sizeof *result->by_type);
+    if (options && options->keep_series)
+        result->series = calloc((size_t)METRIC_COUNT * T * S, sizeof *result->series);
+    if (options && options->keep_trust) result->trust = calloc(T * S * S, sizeof *result->trust);
+    result->region_arrivals = calloc(R, sizeof(double));
+    result->region_detections = calloc(R, sizeof(double));
+    result->region_impacts = calloc(R, sizeof(double));
+    result->region_harm = calloc(R, sizeof(double));
+    if (!result->by_type || (options && options->keep_series && !result->series) ||
+        (options && options->keep_trust && !result->trust) || !result->region_arrivals ||
+        !result->region_detections || !result->region_impacts || !result->region_harm) {
+        sim_result_free(result);
+        return NULL;
+    }
+    return result;
+}
+
+void sim_result_free(struct sim_result *result) {
+    if (!result) return;
+    free(result->by_type);
+    free(result->series);
+    free(result->trust);
+    free(result->region_arrivals);
+    free(result->region_detections);
+    free(result->region_impacts);
+    free(result->region_harm);
+    free(result);
+}
+
+void sim_result_clear(struct sim_result *result) {
+    size_t S = (size_t)result->n_states, K = (size_t)result->n_types, T = (size_t)result->ticks;
+    size_t R = (size_t)result->n_regions;
+    memset(result->by_type, 0, (size_t)METRIC_COUNT * S * (K ? K : 1) * sizeof(double));
+    if (result->series) memset(result->series, 0, (size_t)METRIC_COUNT * T * S * sizeof(double));
+    if (result->trust) memset(result->trust, 0, T * S * S * sizeof(float));
+    result->trust_changed = 0;
+    memset(result->region_arrivals, 0, R * sizeof(double));
+    memset(result->region_detections, 0, R * sizeof(double));
+    memset(result->region_impacts, 0, R * sizeof(double));
+    memset(result->region_harm, 0, R * sizeof(double));
+    result->threat_ticks = 0;
+    result->peak_active = 0;
+}
+
+double sim_result_total(const struct sim_result *result, int metric, int state) {
+    double total = 0.0;
+    const double *row =
+        result->by_type +
+        ((size_t)metric * (size_t)result->n_states + (size_t)state) * (size_t)result->n_types;
+    for (int k = 0; k < result->n_types; k++) total += row[k];
+    return total;
+}
+
+/* Compute the current route of every (type, origin, target): the world's precomputed shortest
+ * path, or a least-detection path for adaptive types. */
+int sim_routes_compute(struct sim_workspace *ws, int only_dirty, char *err, size_t errlen) {
+    const struct world *w = ws->world;
+    for (int k = 0; k < w->n_types; k++) {
+        const struct world_threat_type *tt = &w->types[k];
+        if (only_dirty && !(tt->adaptive && (ws->routes_dirty >> tt->domain & 1))) continue;
+        for (int i = 0; i < tt->n_origins; i++) {
+            for (int j = 0; j < tt->n_targets; j++) {
+                int pair = ws->type_first_pair[k] + i * tt->n_targets + j;
+                int from = w->origins[tt->first_origin + i].region;
+                int to = w->targets[tt->first_target + j];
+                int path;
+                if (!tt->adaptive && w->paths && w->type_first_path)
+                    path = paths_copy_world(
+                        ws, &w->paths[w->type_first_path[k] + i * tt->n_targets + j]);
+                else
+                    path = paths_find(ws, from, to, tt->adaptive, k,
+                                      only_dirty ? ws->route[pair] : -1);
+                if (path < 0) {
+                    if (err)
+                        snprintf(err, errlen, "threat %s: no route from region %s to %s", tt->id,
+                                 w->regions[from].id, w->regions[to].id);
+                    return -1;
+                }
+                ws->route[pair] = path;
+            }
+        }
+    }
+    ws->routes_dirty = 0;
+    return 0;
+}
+
+int sim_run(struct sim_workspace *ws, const struct world *world, long replicate,
+            struct sim_result *result, char *err, size_t errlen) {
+    if (!ws || !world || !result) {
+        if (err) snprintf(err, errlen, "sim_run: missing workspace, world or result");
+        return -1;
+    }
+    if (world->n_states != ws->n_states || world->n_regions != ws->n_regions ||
+        world->n_types != ws->n_types || world->n_domains != ws->n_domains ||
+        world->n_origins != ws->n_origins || world->n_targets != ws->n_targets ||
+        world->n_partners != ws->n_partners) {
+        if (err) snprintf(err, errlen, "sim_run: workspace was allocated for another world shape");
+        return -1;
+    }
+    if (result->n_states != world->n_states || result->n_types != world->n_types ||
+        result->ticks != world->ticks || result->n_regions != world->n_regions) {
+        if (err) snprintf(err, errlen, "sim_run: result was allocated for another world shape");
+        return -1;
+    }
+    if (release_length(world) > ws->release_len) { /* a variant with longer busy times */
+        int length = release_length(world);
+        int *release = calloc((size_t)ws->n_states * (size_t)length, sizeof *release);
+        if (!release) {
+            if (err) snprintf(err, errlen, "sim_run: out of memory");
+            return -1;
+        }
+        free(ws->release);
+        ws->release = release;
+        ws->release_len = length;
+    }
+    ws->world = world;
+    ws->result = result;
+    ws->tick = 0;
+    sim_result_clear(result);
+    for (int purpose = RNG_ARRIVAL; purpose <= RNG_CONTAGION; purpose++)
+        ws->key[purpose] = rng_key(world->seed, (uint64_t)replicate, (unsigned)purpose);
+
+    size_t S = (size_t)world->n_states;
+    ws->pool.count = 0;
+    ws->n_reports = 0;
+    ws->n_spawns = ws->n_spawns_next = 0;
+    for (size_t i = 0; i < S * S; i++) {
+        ws->trust[i] = world->trust.initial;
+        ws->trust_delta[i] = 0.0;
+    }
+    for (size_t s = 0; s < S; s++) ws->free_units[s] = world->states[s].units;
+    memset(ws->release, 0, S * (size_t)ws->release_len * sizeof *ws->release);
+    memset(ws->burn_until, 0, S * (size_t)world->n_domains * sizeof *ws->burn_until);
+    for (int k = 0; k < world->n_types; k++) ws->escalation[k] = 0.0;
+    ws->next_serial = 0;
+    ws->hub_mask = ws->assist_mask = 0;
+    ws->all_mask = S == 64 ? ~0ull : (1ull << S) - 1;
+    for (size_t s = 0; s < S; s++) {
+        if (world->states[s].hub_member) ws->hub_mask |= 1ull << s;
+        if (world->states[s].mutual_assistance) ws->assist_mask |= 1ull << s;
+    }
+    ws->any_harm_per_tick = 0;
+    for (int k = 0; k < world->n_types; k++)
+        if (world->types[k].harm_per_tick > 0) ws->any_harm_per_tick = 1;
+    for (int g = 0; g < world->n_regions; g++) ws->region_owner[g] = world->regions[g].owner;
+    paths_reset(ws);
+    if (sim_routes_compute(ws, 0, err, errlen) != 0) return -1;
+    return tick_run(ws, err, errlen);
+}

@@ -1,0 +1,138 @@
+/* sim_internal.h — the workspace of one replicate: threat pools, route arena, queues, scratch.
+ * Shared by the model's own files (sim.c, paths.c, tick.c); nothing outside engine/model uses it.
+ */
+#ifndef C5SIM_SIM_INTERNAL_H
+#define C5SIM_SIM_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "sim.h"
+#include "world.h"
+
+/* Above this many active threats the per-threat phases split over OpenMP threads. */
+enum { SIM_PARALLEL_MIN = 4096 };
+
+/* Threats in struct-of-arrays form, kept in serial (creation) order. */
+struct sim_pool {
+    size_t count, capacity;
+    uint64_t *serial; /* creation order: pool order, report lookup */
+    uint64_t *uid;    /* hash of (tick, origin, k): names the threat's random streams */
+    int32_t *type;
+    int32_t *path;      /* index into the route arena */
+    int32_t *pos;       /* index of the current region on the path */
+    int32_t *depart;    /* tick it arrived at its origin (path offsets count from here) */
+    int32_t *region;    /* current region (cached path entry) */
+    int32_t *at_target; /* ticks spent at the target so far */
+    int32_t *victim;    /* owner of the target region */
+    double *severity;
+    uint64_t *known;        /* bit s: state s detected it */
+    uint64_t *intel;        /* bit s: state s received a report on it */
+    uint64_t *engaged;      /* bit s: state s engaged it in its current region */
+    uint64_t *told;         /* bit s: state s's report reached the victim */
+    uint8_t *crossed;       /* 1 on the tick it entered an owned region across a border */
+    uint8_t *flag;          /* per-phase per-threat output (detected / moved / impact / removed) */
+    float *estimate;        /* [i * n_states + s] state s's severity estimate */
+    int8_t *first_reporter; /* [i * n_states + s]: state whose report first reached s; -1 none,
+                               -2 a partner */
+};
+
+/* Routes: region sequences with entry offsets, appended to an arena per replicate. */
+struct sim_paths {
+    int count, capacity;
+    int *first, *length;
+    int entries, entry_capacity;
+    int *region;
+    int *enter;             /* tick offset (from departure) of entering the region */
+    uint64_t *owner_suffix; /* owners of this and every later region on the path */
+    uint8_t *crossing;      /* entering this region crosses into another owned territory */
+};
+
+struct sim_report {
+    uint64_t serial, uid;
+    int32_t deliver; /* tick it is delivered */
+    int16_t sender;  /* state index, or -1 - partner index */
+    int16_t receiver;
+    int16_t type;
+    uint8_t via_hub;
+};
+
+struct sim_spawn { /* a contagion copy arriving next tick */
+    uint64_t uid;
+    int type, from_region, target_region;
+};
+
+struct sim_workspace {
+    struct sim_options options;
+    int n_states, n_regions, n_types, n_domains, n_partners, n_origins, n_targets;
+
+    struct sim_pool pool;
+    struct sim_paths paths;
+    int *route;           /* [pair] current path index of (type, origin slot, target slot) */
+    int *type_first_pair; /* [k] */
+    int n_pairs;
+
+    /* contagion path cache: open addressing, key (from << 32 | to) + 1, value path index */
+    uint64_t *cache_key;
+    int *cache_path;
+    size_t cache_capacity, cache_count;
+
+    struct sim_report *reports;
+    size_t n_reports, report_capacity;
+    struct sim_spawn *spawns, *spawns_next;
+    size_t n_spawns, n_spawns_next, spawn_capacity;
+
+    /* per-run state */
+    double *trust;       /* [s * S + j] trust of s in j */
+    double *trust_delta; /* changes collected during a tick, applied in the trust phase */
+    int *free_units;     /* [s] */
+    int *release;        /* [s * release_len + t % release_len] units freed at tick t */
+    int release_len;
+    int *burn_until;       /* [s * D + d] burned while t < burn_until */
+    uint64_t routes_dirty; /* bit d: adaptive routes of domain d need recomputing */
+    double *escalation;    /* [k] excess rate multiplier */
+    int *impacts_now;      /* [k] impacts this tick */
+    int *state_region_first, *state_regions; /* regions owned by state s, CSR */
+
+    /* scratch */
+    size_t *detected; /* slots detected this tick, in order */
+    size_t n_detected;
+    size_t *bucket;       /* response candidates grouped by state */
+    size_t *bucket_first; /* [S + 1] */
+    double *dist;         /* Dijkstra */
+    int *dist_ticks, *prev, *heap, *heap_pos, *scratch_path;
+
+    int *region_owner;     /* [g] cached owner (-1 external) for the hot loops */
+    int any_harm_per_tick; /* some type harms per tick: the movement phase accrues it */
+    uint64_t next_serial;  /* serial of the next threat created in this run */
+    uint64_t hub_mask, assist_mask, all_mask; /* states in the hub / lending units / all */
+
+    gsl_rng *rng;
+    uint64_t key[16]; /* per purpose, for this replicate */
+
+    /* current run */
+    const struct world *world;
+    struct sim_result *result;
+    int tick;
+};
+
+/* sim.c */
+int sim_pool_reserve(struct sim_workspace *ws, size_t capacity);
+int sim_routes_compute(struct sim_workspace *ws, int only_dirty, char *err, size_t errlen);
+/* tick.c */
+int tick_run(struct sim_workspace *ws, char *err, size_t errlen);
+
+/* paths.c */
+int paths_reset(struct sim_workspace *ws);
+/* Shortest travel time (adaptive = 0) or least detection for type k (adaptive = 1) from region
+ * `from` to `to`; appends (or reuses `reuse` if equal) and returns the path index, or -1 if
+ * unreachable / out of memory. */
+int paths_find(struct sim_workspace *ws, int from, int to, int adaptive, int type, int reuse);
+/* Path index of a world-precomputed path (copied into the arena), or -1. */
+int paths_copy_world(struct sim_workspace *ws, const struct world_path *path);
+/* Cached shortest path for contagion copies. */
+int paths_cached(struct sim_workspace *ws, int from, int to);
+
+#endif

@@ -1,0 +1,186 @@
+/* test_invariants.c — invariants checked on every tick of randomised small worlds that switch
+ * on every mechanism (all policies and scopes, hub, partners, leaks and burns, trust, mutual
+ * assistance, adaptive routes, contagion, escalation, seasonality, harm per tick). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <gsl/gsl_rng.h>
+
+#include "fixture.h"
+
+struct tally {
+    const struct world *world;
+    int tick;
+    long long arrivals, interdictions, impacts, events;
+    long long shared[WORLD_MAX_STATES], delivered[WORLD_MAX_STATES];
+    long long detections[WORLD_MAX_STATES], leaks[WORLD_MAX_STATES];
+    long long ticks_seen;
+};
+
+static void on_event(void *ctx, const struct sim_event *e) {
+    struct tally *tally = ctx;
+    const struct world *w = tally->world;
+    cr_assert_geq(e->tick, tally->tick, "events come in tick order");
+    tally->tick = e->tick;
+    tally->events++;
+    switch (e->kind) {
+        case EVENT_ARRIVAL:
+            tally->arrivals++;
+            break;
+        case EVENT_INTERDICTION:
+            tally->interdictions++;
+            cr_assert_eq(w->regions[e->region].owner, e->other, "engaged in the territory's state");
+            break;
+        case EVENT_IMPACT:
+            tally->impacts++;
+            cr_assert_eq(w->regions[e->region].owner, e->state, "impacts hit the region's owner");
+            break;
+        case EVENT_DETECTION:
+            cr_assert_eq(w->regions[e->region].owner, e->state,
+                         "state %d detected in region %d it does not own", e->state, e->region);
+            tally->detections[e->state]++;
+            break;
+        case EVENT_REPORT:
+            cr_assert_neq(e->state, e->other);
+            tally->shared[e->state]++;
+            break;
+        case EVENT_DELIVERY:
+            tally->delivered[e->state]++;
+            cr_assert_leq(tally->delivered[e->state], tally->shared[e->state],
+                          "state %d: more reports delivered than shared", e->state);
+            break;
+        case EVENT_LEAK:
+            tally->leaks[e->state]++;
+            break;
+        case EVENT_TICK:
+            cr_assert_eq(tally->arrivals - tally->interdictions - tally->impacts,
+                         (long long)e->value, "tick %d: arrivals %lld != %lld + %lld + %g", e->tick,
+                         tally->arrivals, tally->interdictions, tally->impacts, e->value);
+            tally->ticks_seen++;
+            break;
+        default:
+            break;
+    }
+}
+
+static double uniform(gsl_rng *g, double low, double high) {
+    return low + (high - low) * gsl_rng_uniform(g);
+}
+
+static struct world *random_world(gsl_rng *g, int ticks, uint64_t seed) {
+    int S = 2 + (int)gsl_rng_uniform_int(g, 3), D = 2, R = 2 + 2 * S;
+    struct world *w = fixture_world(S, D, R, ticks, seed);
+    for (int s = 0; s < S; s++) {
+        fixture_region(w, 2 + 2 * s, s);
+        fixture_region(w, 3 + 2 * s, s);
+    }
+    /* a chain through every region keeps the world connected, plus a few shortcuts */
+    for (int r = 0; r + 1 < R; r++) fixture_route(w, r, r + 1, 1 + (int)gsl_rng_uniform_int(g, 2));
+    for (int extra = 0; extra < 3; extra++) {
+        int a = (int)gsl_rng_uniform_int(g, (unsigned long)R);
+        int b = (int)gsl_rng_uniform_int(g, (unsigned long)R);
+        if (abs(a - b) > 1) fixture_route(w, a, b, 1 + (int)gsl_rng_uniform_int(g, 3));
+    }
+    for (int s = 0; s < S; s++) {
+        struct world_state *st = &w->states[s];
+        st->units = (int)gsl_rng_uniform_int(g, 4);
+        st->interdiction = uniform(g, 0.2, 1.0);
+        st->busy_ticks = 1 + (int)gsl_rng_uniform_int(g, 4);
+        st->leak = uniform(g, 0, 0.3);
+        st->cost_per_report = uniform(g, 0, 1);
+        st->severity_noise = uniform(g, 0, 0.5);
+        st->hub_member = gsl_rng_uniform(g) < 0.6;
+        st->mutual_assistance = gsl_rng_uniform(g) < 0.5;
+        for (int d = 0; d < D; d++) {
+            fixture_detect(w, s, d, uniform(g, 0, 0.5), uniform(g, 0, 0.5), uniform(g, 0, 0.5));
+            fixture_sharing(w, s, d, (int)gsl_rng_uniform_int(g, 6), (int)gsl_rng_uniform_int(g, 3),
+                            gsl_rng_uniform(g), (int)gsl_rng_uniform_int(g, 3));
+            w->sharing[world_sd(w, s, d)].threshold = gsl_rng_uniform(g) < 0.3 ? 1.0 : 0.0;
+        }
+        for (int j = 0; j < S; j++) w->agreement[s * S + j] = j == s ? 0 : gsl_rng_uniform(g);
+    }
+    for (int k = 0; k < 2; k++) {
+        int type = fixture_type(w, k % D, 1 + (int)gsl_rng_uniform_int(g, 4), uniform(g, 0, 1),
+                                uniform(g, 0, 1));
+        struct world_threat_type *tt = &w->types[type];
+        tt->stealth = uniform(g, 0.5, 1.0);
+        tt->harm_per_tick = gsl_rng_uniform(g) < 0.5 ? uniform(g, 0, 0.2) : 0.0;
+        tt->adaptive = gsl_rng_uniform(g) < 0.5;
+        tt->escalation_boost = uniform(g, 0, 0.05); /* kept subcritical */
+        tt->escalation_decay = uniform(g, 0.0, 0.7);
+        tt->contagion = uniform(g, 0, 0.4);
+        fixture_origin(w, type, 0, uniform(g, 0.2, 1.5));
+        fixture_origin(w, type, 2 + (int)gsl_rng_uniform_int(g, 2 * (unsigned long)S),
+                       uniform(g, 0, 0.5));
+        w->origins[w->n_origins - 1].season_amplitude = gsl_rng_uniform(g);
+        w->origins[w->n_origins - 1].season_period = 20;
+        for (int j = 0; j < 2; j++)
+            fixture_target(w, type, 2 + (int)gsl_rng_uniform_int(g, 2 * (unsigned long)S),
+                           uniform(g, 0.1, 1));
+    }
+    fixture_partner(w, uniform(g, 0, 0.5), gsl_rng_get(g), gsl_rng_uniform(g),
+                    (int)gsl_rng_uniform_int(g, 3));
+    w->hub_latency = (int)gsl_rng_uniform_int(g, 3);
+    w->hub_monitoring = gsl_rng_uniform(g);
+    w->burn_factor = gsl_rng_uniform(g);
+    w->burn_ticks = (int)gsl_rng_uniform_int(g, 15);
+    w->assistance_units = 1 + (int)gsl_rng_uniform_int(g, 2);
+    w->trust = (struct world_trust){gsl_rng_uniform(g), uniform(g, 0, 0.3), uniform(g, 0, 0.5),
+                                    uniform(g, 0, 0.5), gsl_rng_uniform(g)};
+    w->measure_cost = uniform(g, 0, 10);
+    w->max_active_threats = 100000;
+    fixture_finish(w);
+    return w;
+}
+
+Test(invariants, every_tick_of_random_worlds) {
+    enum { WORLDS = 100, T = 200 };
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(g, 2024);
+    long long total_events = 0, total_leaks = 0, total_shared = 0, total_impacts = 0;
+    for (int n = 0; n < WORLDS; n++) {
+        struct world *w = random_world(g, T, 100 + (uint64_t)n);
+        struct tally tally = {.world = w};
+        struct sim_options options = {1, 1, 1, on_event, &tally};
+        struct sim_result *r = fixture_run(w, n, &options);
+        int S = w->n_states;
+        cr_assert_eq(tally.ticks_seen, T);
+        for (int s = 0; s < S; s++) {
+            cr_assert_eq(sim_result_total(r, METRIC_DETECTIONS, s), tally.detections[s]);
+            cr_assert_eq(sim_result_total(r, METRIC_REPORTS_SHARED, s), tally.shared[s]);
+            cr_assert_eq(sim_result_total(r, METRIC_LEAKS, s), tally.leaks[s]);
+            cr_assert_geq(sim_result_total(r, METRIC_SHARING_COST, s), 0.0);
+            cr_assert_leq(sim_result_total(r, METRIC_CUED_DETECTIONS, s),
+                          sim_result_total(r, METRIC_DETECTIONS, s));
+            total_leaks += tally.leaks[s];
+            total_shared += tally.shared[s];
+            for (int t = 0; t < T; t++) {
+                double harm = r->series[((size_t)METRIC_HARM * T + t) * S + s];
+                cr_assert_geq(harm, 0.0, "harm at tick %d is negative", t);
+            }
+        }
+        double arrivals = 0, interdictions = 0, impacts = 0;
+        for (int s = 0; s < S; s++) {
+            arrivals += sim_result_total(r, METRIC_ARRIVALS, s);
+            interdictions += sim_result_total(r, METRIC_INTERDICTIONS, s);
+            impacts += sim_result_total(r, METRIC_IMPACTS, s);
+        }
+        cr_assert_eq(arrivals, tally.arrivals);
+        cr_assert_eq(interdictions, tally.interdictions);
+        cr_assert_eq(impacts, tally.impacts);
+        for (size_t c = 0; c < (size_t)T * S * S; c++)
+            cr_assert(r->trust[c] >= 0.0f && r->trust[c] <= 1.0f, "trust out of [0, 1]");
+        total_events += tally.events;
+        total_impacts += tally.impacts;
+        sim_result_free(r);
+        world_free(w);
+    }
+    /* the worlds really exercised the mechanisms */
+    cr_assert_gt(total_leaks, 0);
+    cr_assert_gt(total_shared, 0);
+    cr_assert_gt(total_impacts, 0);
+    cr_assert_gt(total_events, 10000);
+    gsl_rng_free(g);
+}
