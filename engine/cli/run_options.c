@@ -1,0 +1,381 @@
+/* run_options.c — common options and the shared life cycle of run, sweep, measures, coalitions:
+ * parse, load, plan, run on threads, write, summarise, print, exit code. */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "run_options.h"
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_stop_signal(int signal_number) {
+    (void)signal_number;
+    stop_requested = 1;
+}
+
+static void install_stop_handlers(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    /* One-shot: a second Ctrl-C falls back to the default and ends the process at once. */
+    action.sa_flags = (int)SA_RESETHAND;
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+}
+
+void run_options_help(FILE *stream, int series_by_default) {
+    fprintf(stream,
+            "Common options:\n"
+            "  -r, --replicates N   replicates per variant (default: run.replicates of the "
+            "scenario)\n"
+            "  -s, --seed SEED      base seed (sets run.seed); every variant uses the same seed\n"
+            "                       and replicate indices (common random numbers)\n"
+            "  -t, --threads N      OpenMP threads (default: every core); output is identical\n"
+            "                       for any N\n"
+            "      --set PATH=VALUE override a scenario value (repeatable), e.g.\n"
+            "                       --set run.ticks=90 --set states.TJK.detect.military=0.3\n"
+            "  -o, --output OUT.h5  write the HDF5 output (docs/output-format.md); without -o\n"
+            "                       no file is written, only the printed summary\n"
+            "      --force          overwrite an existing OUT.h5\n"
+            "  -q, --quiet          no progress bar (it is drawn only when stderr is a terminal)\n"
+            "      --series         keep per-tick series in the file%s\n"
+            "      --no-series      drop per-tick series from the file%s\n"
+            "      --events         also write the event log, one row per event (needs -o)\n"
+            "      --max-memory B   refuse a scenario whose replicate workspace needs more than\n"
+            "                       B bytes (suffixes K, M, G; default: no limit)\n"
+            "  -h, --help           this help\n",
+            series_by_default ? "" : " (default: off)",
+            series_by_default ? " (default: kept)" : "");
+    fprintf(stream,
+            "\nExit codes: 0 success; 1 runtime failure (I/O, memory, a failed run); 2 usage or\n"
+            "scenario error; 130 interrupted by SIGINT/SIGTERM (completed work items are kept in\n"
+            "OUT.h5.partial with complete=0).\n");
+}
+
+static int parse_int(const char *text, long low, long high, long *value) {
+    char *end;
+    errno = 0;
+    long parsed = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || errno != 0 || parsed < low || parsed > high) return -1;
+    *value = parsed;
+    return 0;
+}
+
+static int parse_bytes(const char *text, size_t *bytes) {
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (end == text || errno != 0 || text[0] == '-') return -1;
+    unsigned long long scale = 1;
+    if (*end == 'K' || *end == 'k')
+        scale = 1ULL << 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        scale = 1ULL << 20, end++;
+    else if (*end == 'G' || *end == 'g')
+        scale = 1ULL << 30, end++;
+    if (*end == 'B' || *end == 'b') end++;
+    if (*end != '\0' || value > SIZE_MAX / scale) return -1;
+    *bytes = (size_t)(value * scale);
+    return 0;
+}
+
+/* Match option `name` (short or long) with its value either attached ("--set=X") or next. */
+static int take_value(int argc, char **argv, int *i, const char *short_name, const char *long_name,
+                      const char **value, int *missing) {
+    const char *arg = argv[*i];
+    size_t long_length = strlen(long_name);
+    if ((short_name && strcmp(arg, short_name) == 0) || strcmp(arg, long_name) == 0) {
+        if (*i + 1 >= argc) {
+            *missing = 1;
+            return 1;
+        }
+        *value = argv[++*i];
+        return 1;
+    }
+    if (strncmp(arg, long_name, long_length) == 0 && arg[long_length] == '=') {
+        *value = arg + long_length + 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int parse_options(const struct run_command *command, int argc, char **argv,
+                         struct run_options *options) {
+    memset(options, 0, sizeof *options);
+    options->series = -1;
+    const char *name = command->name;
+    int only_positional = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *value = NULL;
+        int missing = 0;
+        long number;
+        if (only_positional || arg[0] != '-' || strcmp(arg, "-") == 0) {
+            if (options->scenario_path)
+                return cli_usage_error(name, "one scenario file expected, got '%s' and '%s'",
+                                       options->scenario_path, arg);
+            options->scenario_path = arg;
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            only_positional = 1;
+        } else if (take_value(argc, argv, &i, "-r", "--replicates", &value, &missing)) {
+            if (missing) return cli_usage_error(name, "%s needs a number", arg);
+            if (parse_int(value, 1, 100000000, &number) != 0)
+                return cli_usage_error(name, "replicates: '%s' is not a count >= 1", value);
+            options->replicates = (int)number;
+        } else if (take_value(argc, argv, &i, "-s", "--seed", &value, &missing)) {
+            if (missing) return cli_usage_error(name, "%s needs a number", arg);
+            options->seed = value;
+        } else if (take_value(argc, argv, &i, "-t", "--threads", &value, &missing)) {
+            if (missing) return cli_usage_error(name, "%s needs a number", arg);
+            if (parse_int(value, 1, 4096, &number) != 0)
+                return cli_usage_error(name, "threads: '%s' is not a count in 1..4096", value);
+            options->threads = (int)number;
+        } else if (take_value(argc, argv, &i, NULL, "--set", &value, &missing)) {
+            if (missing) return cli_usage_error(name, "--set needs PATH=VALUE");
+            if (options->n_sets == RUN_OPTIONS_MAX_LIST)
+                return cli_usage_error(name, "more than %d --set options", RUN_OPTIONS_MAX_LIST);
+            options->sets[options->n_sets++] = value;
+        } else if (take_value(argc, argv, &i, "-o", "--output", &value, &missing)) {
+            if (missing) return cli_usage_error(name, "%s needs a file name", arg);
+            options->output = value;
+        } else if (take_value(argc, argv, &i, NULL, "--max-memory", &value, &missing)) {
+            if (missing) return cli_usage_error(name, "--max-memory needs a size");
+            if (parse_bytes(value, &options->max_memory) != 0)
+                return cli_usage_error(name, "--max-memory: '%s' is not a size such as 2G", value);
+        } else if (command->accepts_sweep_options &&
+                   take_value(argc, argv, &i, NULL, "--vary", &value, &missing)) {
+            if (missing) return cli_usage_error(name, "--vary needs PATH=A:B:STEP or PATH=V1,V2");
+            if (options->n_varies == RUN_OPTIONS_MAX_LIST)
+                return cli_usage_error(name, "more than %d --vary options", RUN_OPTIONS_MAX_LIST);
+            options->varies[options->n_varies++] = value;
+        } else if (command->accepts_sweep_options &&
+                   take_value(argc, argv, &i, NULL, "--reference", &value, &missing)) {
+            if (missing) return cli_usage_error(name, "--reference needs a variant label");
+            options->reference = value;
+        } else if (strcmp(arg, "--force") == 0) {
+            options->force = 1;
+        } else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+            options->quiet = 1;
+        } else if (strcmp(arg, "--series") == 0) {
+            options->series = 1;
+        } else if (strcmp(arg, "--no-series") == 0) {
+            options->series = 0;
+        } else if (strcmp(arg, "--events") == 0) {
+            options->events = 1;
+        } else {
+            return cli_usage_error(name, "unknown option '%s'", arg);
+        }
+    }
+    if (!options->scenario_path) return cli_usage_error(name, "no scenario file given");
+    if (options->series < 0) options->series = command->series_by_default;
+    return 0;
+}
+
+/* The command line, shell-quoted, for provenance. */
+static char *quoted_command_line(int argc, char **argv) {
+    size_t size = 16;
+    for (int i = 0; i < argc; i++) size += 4 * strlen(argv[i]) + 3;
+    char *line = malloc(size);
+    if (!line) return NULL;
+    size_t used = (size_t)snprintf(line, size, "c5sim");
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        int plain = arg[0] != '\0' && strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST"
+                                                  "UVWXYZ0123456789-_./=:,+@%") == strlen(arg);
+        line[used++] = ' ';
+        if (plain) {
+            used += (size_t)sprintf(line + used, "%s", arg);
+            continue;
+        }
+        line[used++] = '\'';
+        for (const char *c = arg; *c; c++) {
+            if (*c == '\'')
+                used += (size_t)sprintf(line + used, "'\\''");
+            else
+                line[used++] = *c;
+        }
+        line[used++] = '\'';
+        line[used] = '\0';
+    }
+    return line;
+}
+
+/* Base = file + -s + --set, validated once (each variant applies its own overrides on top). */
+static struct scenario *load_base(const struct run_options *options, const char *name,
+                                  struct scenario **file_scenario) {
+    struct scenario_errors errors = {0};
+    *file_scenario = scenario_load_file(options->scenario_path, &errors);
+    if (!*file_scenario) {
+        scenario_errors_print(&errors, stderr);
+        scenario_errors_clear(&errors);
+        return NULL;
+    }
+    int count = options->n_sets + (options->seed ? 1 : 0);
+    struct scenario_override *overrides =
+        calloc((size_t)(count > 0 ? count : 1), sizeof *overrides);
+    int parsed = 0, status = overrides ? 0 : -1;
+    if (options->seed && status == 0) {
+        char text[128];
+        snprintf(text, sizeof text, "run.seed=%s", options->seed);
+        status = scenario_override_parse(text, "-s", &overrides[parsed], &errors);
+        if (status == 0) parsed++;
+    }
+    for (int i = 0; status == 0 && i < options->n_sets; i++) {
+        status = scenario_override_parse(options->sets[i], "--set", &overrides[parsed], &errors);
+        if (status == 0) parsed++;
+    }
+    struct scenario *base = NULL;
+    if (status == 0) base = scenario_with_overrides(*file_scenario, overrides, parsed, &errors);
+    if (!base) {
+        if (!overrides) fprintf(stderr, "c5sim %s: error: out of memory\n", name);
+        scenario_errors_print(&errors, stderr);
+    }
+    for (int i = 0; i < parsed; i++) scenario_override_free(&overrides[i]);
+    free(overrides);
+    scenario_errors_clear(&errors);
+    return base;
+}
+
+int run_command_main(const struct run_command *command, int argc, char **argv) {
+    const char *name = command->name;
+    struct run_options options;
+    int code = parse_options(command, argc, argv, &options);
+    if (code != 0) return code;
+    if (options.events && !options.output)
+        return cli_usage_error(name, "--events needs -o OUT.h5 (the log goes to the file)");
+
+    struct scenario *file_scenario = NULL;
+    struct scenario *base = load_base(&options, name, &file_scenario);
+    if (!base) {
+        scenario_free(file_scenario);
+        return EXIT_USAGE;
+    }
+    struct scenario_errors errors = {0};
+    struct world *base_world = scenario_compile(base, options.max_memory, &errors);
+    if (!base_world) {
+        scenario_errors_print(&errors, stderr);
+        scenario_errors_clear(&errors);
+        scenario_free(base);
+        scenario_free(file_scenario);
+        return EXIT_USAGE;
+    }
+    int replicates = options.replicates > 0 ? options.replicates : base_world->replicates;
+    struct run_session session = {
+        .command = name,
+        .options = &options,
+        .base = base,
+        .base_world = base_world,
+        .plan = plan_alloc(replicates),
+    };
+    struct runner *runner = NULL;
+    char err[1024] = "";
+    char *command_line = quoted_command_line(argc, argv);
+    if (!session.plan || !command_line) {
+        fprintf(stderr, "c5sim %s: error: out of memory\n", name);
+        code = EXIT_RUNTIME;
+        goto done;
+    }
+    code = command->build_plan(&session);
+    if (code != 0) goto done;
+
+    runner = runner_alloc(base, session.plan, options.max_memory, &errors);
+    if (!runner) {
+        scenario_errors_print(&errors, stderr);
+        scenario_errors_clear(&errors);
+        code = EXIT_USAGE;
+        goto done;
+    }
+    struct runner_options run_options = {
+        .threads = options.threads,
+        .keep_series = options.series,
+        .keep_trust = options.series,
+        .keep_events = options.events,
+        .max_memory = options.max_memory,
+        .progress = !options.quiet && isatty(STDERR_FILENO),
+        .progress_stream = stderr,
+        .stop = &stop_requested,
+    };
+    if (options.output) {
+        size_t source_length = 0;
+        const char *source = scenario_source(file_scenario, &source_length);
+        struct h5out_provenance provenance = {
+            .command = name,
+            .command_line = command_line,
+            .scenario_filename = scenario_filename(file_scenario),
+            .scenario_source = source,
+            .scenario_length = source_length,
+            .seed = base_world->seed,
+            .replicates = replicates,
+            .ticks = base_world->ticks,
+        };
+        session.out = h5out_create(options.output, options.force, &provenance, err, sizeof err);
+        if (!session.out) {
+            fprintf(stderr, "c5sim %s: error: %s\n", name, err);
+            code = EXIT_RUNTIME;
+            goto done;
+        }
+        if (h5out_write_world(session.out, base_world) != 0) {
+            fprintf(stderr, "c5sim %s: error: %s\n", name, h5out_error(session.out));
+            code = EXIT_RUNTIME;
+            goto done;
+        }
+        if (runner_begin_output(runner, session.out, &run_options, err, sizeof err) != 0) {
+            fprintf(stderr, "c5sim %s: error: %s\n", name, err);
+            code = EXIT_RUNTIME;
+            goto done;
+        }
+    }
+
+    install_stop_handlers();
+    int status =
+        runner_execute(runner, &run_options, session.out, &session.results, err, sizeof err);
+    if (status < 0) {
+        fprintf(stderr, "c5sim %s: error: %s\n", name, err);
+        code = EXIT_RUNTIME;
+        goto done;
+    }
+    if (status == 1) {
+        fprintf(stderr, "c5sim %s: interrupted: %ld of %ld work items completed", name,
+                session.results.items_written, session.results.items_total);
+        if (session.out)
+            fprintf(stderr, " and saved in %s (complete=0)", h5out_partial_path(session.out));
+        fputc('\n', stderr);
+        code = EXIT_INTERRUPTED;
+        goto done;
+    }
+    if (session.out && ensemble_write_summaries(session.out, session.plan, &session.results,
+                                                base_world, err, sizeof err) != 0) {
+        fprintf(stderr, "c5sim %s: error: %s\n", name, err);
+        code = EXIT_RUNTIME;
+        goto done;
+    }
+    code = command->report(&session);
+    if (code == 0 && session.out) {
+        struct h5out *out = session.out;
+        session.out = NULL;
+        if (h5out_finish(out, err, sizeof err) != 0) {
+            fprintf(stderr, "c5sim %s: error: %s\n", name, err);
+            code = EXIT_RUNTIME;
+            goto done;
+        }
+        printf("\nWrote %s (%ld work items in %.1f s).\n", options.output,
+               session.results.items_total, session.results.seconds);
+    }
+
+done:
+    if (session.out) h5out_abort(session.out);
+    runner_free(runner);
+    runner_results_free(&session.results);
+    plan_free(session.plan);
+    free(command_line);
+    world_free(base_world);
+    scenario_free(base);
+    scenario_free(file_scenario);
+    return code;
+}

@@ -1,0 +1,118 @@
+/* coalition.c — coalition overrides, v(S), exact Shapley values and gains from leaving. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coalition.h"
+
+static int add_override(struct scenario_override *list, int *count, const char *path,
+                        const char *value) {
+    list[*count].path = strdup(path);
+    list[*count].value = strdup(value);
+    list[*count].origin = strdup("coalition");
+    (*count)++;
+    return list[*count - 1].path && list[*count - 1].value && list[*count - 1].origin ? 0 : -1;
+}
+
+static void free_overrides(struct scenario_override *list, int count) {
+    for (int i = 0; i < count; i++) {
+        free(list[i].path);
+        free(list[i].value);
+        free(list[i].origin);
+    }
+}
+
+int coalition_add_variants(struct plan *plan, const char *const *state_codes, int n_states,
+                           char *err, size_t errlen) {
+    if (n_states < 1 || n_states > COALITION_MAX_STATES) {
+        snprintf(err, errlen,
+                 "coalitions needs 1 to %d states (2^N variants); this scenario has %d",
+                 COALITION_MAX_STATES, n_states);
+        return -1;
+    }
+    /* Per state: policy, by_domain removal, one agreement per other state; plus the region. */
+    int capacity = 1 + n_states * (n_states + 1);
+    struct scenario_override *list = calloc((size_t)capacity, sizeof *list);
+    char *label = malloc((size_t)n_states * 9 + 16);
+    if (!list || !label) {
+        free(list), free(label);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int status = 0;
+    for (unsigned mask = 0; status == 0 && mask < (1u << n_states); mask++) {
+        int count = 0;
+        char path[128];
+        status |= add_override(list, &count, "sharing.by_domain", "~");
+        for (int i = 0; i < n_states; i++) {
+            snprintf(path, sizeof path, "states.%s.sharing.policy", state_codes[i]);
+            status |= add_override(list, &count, path, "agreements");
+            snprintf(path, sizeof path, "states.%s.sharing.by_domain", state_codes[i]);
+            status |= add_override(list, &count, path, "~");
+            for (int j = 0; j < n_states; j++) {
+                if (j == i) continue;
+                int together = (mask >> i & 1u) && (mask >> j & 1u);
+                snprintf(path, sizeof path, "states.%s.sharing.agreements.%s", state_codes[i],
+                         state_codes[j]);
+                status |= add_override(list, &count, path, together ? "1" : "0");
+            }
+        }
+        size_t used = 0;
+        used += (size_t)sprintf(label, "{");
+        for (int i = 0, first = 1; i < n_states; i++)
+            if (mask >> i & 1u) {
+                used += (size_t)sprintf(label + used, "%s%s", first ? "" : ",", state_codes[i]);
+                first = 0;
+            }
+        sprintf(label + used, "}");
+        int index = status == 0 ? plan_add_variant(plan, label, list, count) : -1;
+        if (index < 0)
+            status = -1;
+        else
+            plan->variants[index].members = mask;
+        free_overrides(list, count);
+    }
+    free(list);
+    free(label);
+    if (status != 0) snprintf(err, errlen, "out of memory");
+    return status == 0 ? 0 : -1;
+}
+
+void coalition_values(const double *loss, int n, double *value) {
+    for (unsigned mask = 0; mask < (1u << n); mask++) {
+        double sum = 0.0;
+        for (int i = 0; i < n; i++)
+            if (mask >> i & 1u) sum += loss[i] - loss[(size_t)mask * (size_t)n + (size_t)i];
+        value[mask] = sum;
+    }
+}
+
+void coalition_shapley(const double *value, int n, double *phi) {
+    /* weight[s] = s! (n - s - 1)! / n!, computed as a product to stay exact-ish for n <= 10. */
+    double weight[COALITION_MAX_STATES];
+    for (int s = 0; s < n; s++) {
+        double w = 1.0 / n;
+        /* s! (n-s-1)! / (n-1)! = 1 / C(n-1, s) */
+        double binomial = 1.0;
+        for (int k = 1; k <= s; k++) binomial = binomial * (double)(n - k) / (double)k;
+        weight[s] = w / binomial;
+    }
+    for (int i = 0; i < n; i++) {
+        double sum = 0.0;
+        for (unsigned mask = 0; mask < (1u << n); mask++) {
+            if (mask >> i & 1u) continue;
+            int size = __builtin_popcount(mask);
+            sum += weight[size] * (value[mask | (1u << i)] - value[mask]);
+        }
+        phi[i] = sum;
+    }
+}
+
+void coalition_leave_gain(const double *loss, int n, double *gain) {
+    unsigned grand = (1u << n) - 1u;
+    for (int i = 0; i < n; i++) {
+        unsigned without = grand & ~(1u << i);
+        gain[i] = loss[(size_t)grand * (size_t)n + (size_t)i] -
+                  loss[(size_t)without * (size_t)n + (size_t)i];
+    }
+}

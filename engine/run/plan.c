@@ -1,0 +1,252 @@
+/* plan.c — variants, sweep axes and their grid: pure bookkeeping, no scenario or model calls. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+
+struct plan *plan_alloc(int replicates) {
+    struct plan *plan = calloc(1, sizeof *plan);
+    if (!plan) return NULL;
+    plan->replicates = replicates;
+    return plan;
+}
+
+static void variant_clear(struct plan_variant *variant) {
+    free(variant->label);
+    for (int i = 0; i < variant->n_overrides; i++) {
+        free(variant->overrides[i].path);
+        free(variant->overrides[i].value);
+        free(variant->overrides[i].origin);
+        free(variant->override_texts[i]);
+    }
+    free(variant->overrides);
+    free(variant->override_texts);
+}
+
+void plan_free(struct plan *plan) {
+    if (!plan) return;
+    for (int v = 0; v < plan->n_variants; v++) variant_clear(&plan->variants[v]);
+    free(plan->variants);
+    free(plan);
+}
+
+static char *copy_string(const char *text) {
+    return strdup(text ? text : "");
+}
+
+int plan_add_variant(struct plan *plan, const char *label,
+                     const struct scenario_override *overrides, int n_overrides) {
+    if (plan->n_variants == plan->capacity) {
+        int capacity = plan->capacity ? 2 * plan->capacity : 8;
+        struct plan_variant *grown = realloc(plan->variants, (size_t)capacity * sizeof *grown);
+        if (!grown) return -1;
+        plan->variants = grown;
+        plan->capacity = capacity;
+    }
+    struct plan_variant *variant = &plan->variants[plan->n_variants];
+    memset(variant, 0, sizeof *variant);
+    variant->measure = -1;
+    variant->label = copy_string(label);
+    variant->overrides =
+        calloc((size_t)(n_overrides > 0 ? n_overrides : 1), sizeof *variant->overrides);
+    variant->override_texts = calloc((size_t)(n_overrides > 0 ? n_overrides : 1), sizeof(char *));
+    int ok = variant->label && variant->overrides && variant->override_texts;
+    for (int i = 0; ok && i < n_overrides; i++) {
+        struct scenario_override *copy = &variant->overrides[i];
+        copy->path = copy_string(overrides[i].path);
+        copy->value = copy_string(overrides[i].value);
+        copy->origin = copy_string(overrides[i].origin);
+        size_t length =
+            strlen(copy->path ? copy->path : "") + strlen(copy->value ? copy->value : "") + 2;
+        variant->override_texts[i] = malloc(length);
+        variant->n_overrides = i + 1;
+        ok = copy->path && copy->value && copy->origin && variant->override_texts[i];
+        if (ok) snprintf(variant->override_texts[i], length, "%s=%s", copy->path, copy->value);
+    }
+    if (!ok) {
+        variant_clear(variant);
+        return -1;
+    }
+    return plan->n_variants++;
+}
+
+int plan_find_variant(const struct plan *plan, const char *label) {
+    for (int v = 0; v < plan->n_variants; v++)
+        if (strcmp(plan->variants[v].label, label) == 0) return v;
+    return -1;
+}
+
+void plan_axis_free(struct plan_axis *axis) {
+    if (!axis) return;
+    free(axis->path);
+    for (int i = 0; i < axis->n_values; i++) free(axis->values[i]);
+    free(axis->values);
+    memset(axis, 0, sizeof *axis);
+}
+
+static int parse_number(const char *text, double *value) {
+    char *end;
+    errno = 0;
+    *value = strtod(text, &end);
+    return end != text && *end == '\0' && errno == 0 && isfinite(*value);
+}
+
+static int append_value(struct plan_axis *axis, const char *text, size_t length) {
+    if (axis->n_values >= PLAN_MAX_AXIS_VALUES) return -1;
+    char **grown = realloc(axis->values, (size_t)(axis->n_values + 1) * sizeof *grown);
+    if (!grown) return -1;
+    axis->values = grown;
+    char *copy = malloc(length + 1);
+    if (!copy) return -1;
+    memcpy(copy, text, length);
+    copy[length] = '\0';
+    axis->values[axis->n_values++] = copy;
+    return 0;
+}
+
+/* A:B:STEP, all numbers. Returns 1 if `spec` is a range (parsed into axis), 0 if it is not a
+ * range, -1 on an invalid range (message in err). */
+static int parse_range(const char *spec, struct plan_axis *axis, char *err, size_t errlen) {
+    const char *first = strchr(spec, ':');
+    if (!first) return 0;
+    const char *second = strchr(first + 1, ':');
+    if (!second || strchr(second + 1, ':')) return 0;
+    char parts[3][64];
+    size_t lengths[3] = {(size_t)(first - spec), (size_t)(second - first - 1), strlen(second + 1)};
+    const char *starts[3] = {spec, first + 1, second + 1};
+    double numbers[3];
+    for (int i = 0; i < 3; i++) {
+        if (lengths[i] == 0 || lengths[i] >= sizeof parts[i]) return 0;
+        memcpy(parts[i], starts[i], lengths[i]);
+        parts[i][lengths[i]] = '\0';
+        if (!parse_number(parts[i], &numbers[i])) return 0;
+    }
+    double start = numbers[0], stop = numbers[1], step = numbers[2];
+    if (step == 0.0 || (stop - start) / step < -1e-9) {
+        snprintf(err, errlen, "range '%s': STEP must be non-zero and lead from A to B", spec);
+        return -1;
+    }
+    /* Count the points with a tolerance so that B is included despite rounding (0:1:0.1). */
+    double span = (stop - start) / step;
+    double steps = floor(span + 1e-9);
+    if (steps + 1.0 > PLAN_MAX_AXIS_VALUES) {
+        snprintf(err, errlen, "range '%s' has more than %d values", spec, PLAN_MAX_AXIS_VALUES);
+        return -1;
+    }
+    for (long i = 0; i <= (long)steps; i++) {
+        /* A + i*STEP (not repeated addition, which drifts), printed with 12 significant
+         * digits so that 0.1 * 3 reads 0.3. */
+        double value = start + (double)i * step;
+        char text[64];
+        snprintf(text, sizeof text, "%.12g", value);
+        if (strcmp(text, "-0") == 0) strcpy(text, "0");
+        if (append_value(axis, text, strlen(text)) != 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    return 1;
+}
+
+int plan_axis_parse(const char *text, struct plan_axis *axis, char *err, size_t errlen) {
+    memset(axis, 0, sizeof *axis);
+    const char *equals = strchr(text, '=');
+    if (!equals || equals == text) {
+        snprintf(err, errlen, "--vary '%s': expected PATH=A:B:STEP or PATH=V1,V2,...", text);
+        return -1;
+    }
+    axis->path = malloc((size_t)(equals - text) + 1);
+    if (!axis->path) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(axis->path, text, (size_t)(equals - text));
+    axis->path[equals - text] = '\0';
+    const char *spec = equals + 1;
+    if (*spec == '\0') {
+        snprintf(err, errlen, "--vary '%s': no values after '='", text);
+        plan_axis_free(axis);
+        return -1;
+    }
+    int range = parse_range(spec, axis, err, errlen);
+    if (range < 0) {
+        plan_axis_free(axis);
+        return -1;
+    }
+    if (range == 0) {
+        const char *start = spec;
+        for (;;) {
+            const char *comma = strchr(start, ',');
+            size_t length = comma ? (size_t)(comma - start) : strlen(start);
+            if (length == 0) {
+                snprintf(err, errlen, "--vary '%s': empty value in the list", text);
+                plan_axis_free(axis);
+                return -1;
+            }
+            if (append_value(axis, start, length) != 0) {
+                snprintf(err, errlen, "--vary '%s': too many values or out of memory", text);
+                plan_axis_free(axis);
+                return -1;
+            }
+            if (!comma) break;
+            start = comma + 1;
+        }
+    }
+    return 0;
+}
+
+int plan_add_grid(struct plan *plan, const struct plan_axis *axes, int n_axes, char *err,
+                  size_t errlen) {
+    long total = 1;
+    for (int a = 0; a < n_axes; a++) {
+        total *= axes[a].n_values;
+        if (total > PLAN_MAX_VARIANTS) {
+            snprintf(err, errlen, "the grid has more than %d variants", PLAN_MAX_VARIANTS);
+            return -1;
+        }
+    }
+    if (n_axes == 0) total = 0;
+    struct scenario_override *overrides =
+        calloc((size_t)(n_axes > 0 ? n_axes : 1), sizeof *overrides);
+    int *index = calloc((size_t)(n_axes > 0 ? n_axes : 1), sizeof *index);
+    size_t label_size = 64;
+    for (int a = 0; a < n_axes; a++) {
+        size_t longest = 0;
+        for (int i = 0; i < axes[a].n_values; i++)
+            if (strlen(axes[a].values[i]) > longest) longest = strlen(axes[a].values[i]);
+        label_size += strlen(axes[a].path) + longest + 3;
+    }
+    char *label = malloc(label_size);
+    if (!overrides || !index || !label) {
+        free(overrides), free(index), free(label);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (long combination = 0; combination < total; combination++) {
+        /* Odometer over the axes, the last axis turning fastest. */
+        long rest = combination;
+        for (int a = n_axes - 1; a >= 0; a--) {
+            index[a] = (int)(rest % axes[a].n_values);
+            rest /= axes[a].n_values;
+        }
+        size_t used = 0;
+        label[0] = '\0';
+        for (int a = 0; a < n_axes; a++) {
+            overrides[a].path = axes[a].path;
+            overrides[a].value = axes[a].values[index[a]];
+            overrides[a].origin = (char *)"sweep";
+            used += (size_t)snprintf(label + used, label_size - used, "%s%s=%s", a ? ", " : "",
+                                     axes[a].path, axes[a].values[index[a]]);
+        }
+        if (plan_add_variant(plan, label, overrides, n_axes) < 0) {
+            free(overrides), free(index), free(label);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    free(overrides), free(index), free(label);
+    return (int)total;
+}

@@ -1,0 +1,65 @@
+/* plan.h — a plan: variants (a label and overrides each) x replicates = the work items of a run.
+ *
+ * Plans are built by the commands (run, sweep, measures, coalitions) and executed by runner.h.
+ * Every variant shares the seed and replicate indices of the plan, so variants are paired
+ * (common random numbers). Work item i is (variant i / replicates, replicate i % replicates).
+ */
+#ifndef C5SIM_PLAN_H
+#define C5SIM_PLAN_H
+
+#include <stddef.h>
+
+#include "../scenario/scenario.h"
+
+struct plan_variant {
+    char *label; /* e.g. "sharing.level=0.4" */
+    int n_overrides;
+    struct scenario_override *overrides; /* owned copies (path, value, origin) */
+    char **override_texts;               /* "PATH=VALUE", for the output file */
+    int measure;                         /* measure index for `measures` variants, else -1 */
+    unsigned long long members;          /* coalition bitmask for `coalitions` variants */
+};
+
+struct plan {
+    int n_variants;
+    int capacity;
+    struct plan_variant *variants;
+    int replicates;
+    int reference; /* variant the comparisons are paired against */
+};
+
+struct plan *plan_alloc(int replicates);
+void plan_free(struct plan *plan);
+
+/* Append a variant (label and overrides copied). Returns its index, or -1 when out of memory. */
+int plan_add_variant(struct plan *plan, const char *label,
+                     const struct scenario_override *overrides, int n_overrides);
+
+/* Find a variant by label; -1 when absent. */
+int plan_find_variant(const struct plan *plan, const char *label);
+
+static inline long plan_item_count(const struct plan *plan) {
+    return (long)plan->n_variants * plan->replicates;
+}
+
+/* One sweep axis: a path and its values, as text (passed to the scenario as overrides). */
+struct plan_axis {
+    char *path;
+    int n_values;
+    char **values;
+};
+
+enum { PLAN_MAX_AXIS_VALUES = 100000, PLAN_MAX_VARIANTS = 100000 };
+
+/* Parse "PATH=A:B:STEP" (inclusive range; B included when within 1e-9 of a step; values
+ * rounded to 12 significant digits so 0.1 steps print as 0.3, not 0.30000000000000004) or
+ * "PATH=V1,V2,...". Returns 0, or -1 with a message in err. */
+int plan_axis_parse(const char *text, struct plan_axis *axis, char *err, size_t errlen);
+void plan_axis_free(struct plan_axis *axis);
+
+/* Append the grid of every combination of the axes' values (first axis varies slowest), each
+ * labelled "PATH=VALUE, PATH=VALUE". Returns the number of variants added, or -1 with err. */
+int plan_add_grid(struct plan *plan, const struct plan_axis *axes, int n_axes, char *err,
+                  size_t errlen);
+
+#endif

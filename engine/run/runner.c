@@ -1,0 +1,441 @@
+/* runner.c — the parallel runner: work items on OpenMP threads, one writer in plan order. */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <omp.h>
+
+#include "runner.h"
+
+struct runner {
+    const struct plan *plan;
+    struct world **worlds; /* one per variant */
+};
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void pause_briefly(void) {
+    struct timespec t = {0, 100000}; /* 0.1 ms: waiting for a slot or for the writer */
+    nanosleep(&t, NULL);
+}
+
+struct runner *runner_alloc(const struct scenario *base, const struct plan *plan, size_t max_memory,
+                            struct scenario_errors *errors) {
+    struct runner *runner = calloc(1, sizeof *runner);
+    if (!runner) return NULL;
+    runner->plan = plan;
+    runner->worlds =
+        calloc((size_t)(plan->n_variants > 0 ? plan->n_variants : 1), sizeof *runner->worlds);
+    if (!runner->worlds) {
+        free(runner);
+        return NULL;
+    }
+    for (int v = 0; v < plan->n_variants; v++) {
+        const struct plan_variant *variant = &plan->variants[v];
+        struct scenario *scenario =
+            scenario_with_overrides(base, variant->overrides, variant->n_overrides, errors);
+        if (scenario) {
+            runner->worlds[v] = scenario_compile(scenario, max_memory, errors);
+            scenario_free(scenario);
+        }
+        if (runner->worlds[v] && variant->measure >= 0 &&
+            variant->measure < runner->worlds[v]->n_measures) {
+            /* A measure variant carries the measure's cost, which the model charges in the
+             * loss; the compiled world cannot know it was built for a measure. */
+            runner->worlds[v]->active_measure = variant->measure;
+            runner->worlds[v]->measure_cost = runner->worlds[v]->measures[variant->measure].cost;
+        }
+        if (!runner->worlds[v]) {
+            /* Say which variant failed: its label goes in front of the scenario's messages. */
+            for (int e = 0; e < errors->count; e++) {
+                const char *old = errors->messages[e];
+                size_t length = strlen(old) + strlen(variant->label) + 16;
+                char *prefixed = malloc(length);
+                if (!prefixed) break;
+                snprintf(prefixed, length, "variant %s: %s", variant->label, old);
+                free(errors->messages[e]);
+                errors->messages[e] = prefixed;
+            }
+            runner_free(runner);
+            return NULL;
+        }
+    }
+    return runner;
+}
+
+void runner_free(struct runner *runner) {
+    if (!runner) return;
+    for (int v = 0; v < runner->plan->n_variants; v++) world_free(runner->worlds[v]);
+    free(runner->worlds);
+    free(runner);
+}
+
+const struct world *runner_world(const struct runner *runner, int variant) {
+    return runner->worlds[variant];
+}
+
+int runner_begin_output(struct runner *runner, struct h5out *out,
+                        const struct runner_options *options, char *err, size_t errlen) {
+    const struct plan *plan = runner->plan;
+    for (int v = 0; v < plan->n_variants; v++) {
+        const struct plan_variant *variant = &plan->variants[v];
+        struct h5out_variant_spec spec = {
+            .label = variant->label,
+            .overrides = (const char *const *)variant->override_texts,
+            .n_overrides = variant->n_overrides,
+            .replicates = plan->replicates,
+            .keep_series = options->keep_series,
+            .keep_trust = options->keep_trust,
+            .keep_events = options->keep_events,
+        };
+        if (h5out_variant_begin(out, v, &spec, runner->worlds[v]) != 0) {
+            snprintf(err, errlen, "%s", h5out_error(out));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void runner_results_free(struct runner_results *results) {
+    if (!results) return;
+    free(results->totals);
+    free(results->type_harm);
+    memset(results, 0, sizeof *results);
+}
+
+void runner_results_sample(const struct runner_results *results, int variant, int metric, int state,
+                           double *out) {
+    for (int r = 0; r < results->replicates; r++) {
+        const double *item =
+            runner_results_item(results, variant, r) + (size_t)metric * (size_t)results->n_states;
+        if (state >= 0) {
+            out[r] = item[state];
+        } else {
+            double sum = 0.0;
+            for (int s = 0; s < results->n_states; s++) sum += item[s];
+            out[r] = sum;
+        }
+    }
+}
+
+/* A replicate's event log, filled by the model's callback on the thread that runs it. */
+struct event_log {
+    struct sim_event *events;
+    size_t count, capacity;
+    int out_of_memory;
+};
+
+static void log_event(void *context, const struct sim_event *event) {
+    struct event_log *log = context;
+    if (log->count == log->capacity) {
+        size_t capacity = log->capacity ? 2 * log->capacity : 1024;
+        struct sim_event *grown = realloc(log->events, capacity * sizeof *grown);
+        if (!grown) {
+            log->out_of_memory = 1;
+            return;
+        }
+        log->events = grown;
+        log->capacity = capacity;
+    }
+    log->events[log->count++] = *event;
+}
+
+/* One slot of the reorder buffer between the workers and the writer. */
+struct slot {
+    struct sim_result *result;
+    struct event_log events; /* swapped in from the worker's log when --events */
+    int variant;             /* variant the result was sized for, or -1 */
+    atomic_long ready;       /* item index + 1 when the result waits for the writer; 0 when free */
+};
+
+struct progress {
+    FILE *stream;
+    int enabled;
+    double start, last_draw;
+};
+
+static void progress_draw(struct progress *progress, long done, long total, int final) {
+    if (!progress->enabled) return;
+    double now = now_seconds();
+    if (!final && now - progress->last_draw < 0.2) return;
+    progress->last_draw = now;
+    double elapsed = now - progress->start;
+    double rate = elapsed > 0 ? (double)done / elapsed : 0.0;
+    double remaining = rate > 0 ? (double)(total - done) / rate : 0.0;
+    int width = 30, filled = total > 0 ? (int)((double)width * (double)done / (double)total) : 0;
+    char bar[64];
+    for (int i = 0; i < width; i++) bar[i] = i < filled ? '#' : '.';
+    bar[width] = '\0';
+    fprintf(progress->stream, "\r[%s] %ld/%ld items  %.1f items/s  ETA %d:%02d:%02d ", bar, done,
+            total, rate, (int)(remaining / 3600), (int)(remaining / 60) % 60, (int)remaining % 60);
+    if (final) fputc('\n', progress->stream);
+    fflush(progress->stream);
+}
+
+struct execution {
+    struct runner *runner;
+    const struct runner_options *options;
+    struct sim_options sim_options;
+    struct h5out *out;
+    struct runner_results *results;
+    struct slot *slots;
+    long window;
+    atomic_long next_item;
+    atomic_long written;
+    atomic_int failed;
+    atomic_int workers_left;
+    char *err;
+    size_t errlen;
+    struct progress progress;
+    double last_flush;
+};
+
+static void fail(struct execution *execution, const char *message) {
+    int expected = 0;
+    if (atomic_compare_exchange_strong(&execution->failed, &expected, 1))
+        snprintf(execution->err, execution->errlen, "%s", message);
+}
+
+static int stopping(const struct execution *execution) {
+    return atomic_load(&execution->failed) ||
+           (execution->options->stop && *execution->options->stop);
+}
+
+/* Writer side (master thread only): write every ready item that comes next in plan order. */
+static void drain(struct execution *execution) {
+    long replicates = execution->results->replicates;
+    for (;;) {
+        long item = atomic_load(&execution->written);
+        struct slot *slot = &execution->slots[item % execution->window];
+        if (atomic_load(&slot->ready) != item + 1) break;
+        if (execution->out && !atomic_load(&execution->failed)) {
+            int variant = (int)(item / replicates), replicate = (int)(item % replicates);
+            if (h5out_variant_write_replicate(execution->out, variant, replicate, slot->result) !=
+                    0 ||
+                (execution->options->keep_events &&
+                 h5out_variant_write_events(execution->out, variant, replicate, slot->events.events,
+                                            slot->events.count) != 0))
+                fail(execution, h5out_error(execution->out));
+        }
+        slot->events.count = 0;
+        atomic_store(&slot->ready, 0);
+        if (atomic_load(&execution->failed)) break;
+        atomic_store(&execution->written, item + 1);
+    }
+    long written = atomic_load(&execution->written);
+    progress_draw(&execution->progress, written, execution->results->items_total, 0);
+    double now = now_seconds();
+    if (execution->out && now - execution->last_flush > 5.0) {
+        /* Keep the .partial useful if the process dies: flush every few seconds. */
+        execution->last_flush = now;
+        if (h5out_flush(execution->out) != 0) fail(execution, h5out_error(execution->out));
+    }
+}
+
+static void keep_totals(struct execution *execution, int variant, int replicate,
+                        const struct sim_result *result) {
+    struct runner_results *results = execution->results;
+    double *item = (double *)runner_results_item(results, variant, replicate);
+    for (int m = 0; m < METRIC_COUNT; m++)
+        for (int s = 0; s < results->n_states; s++)
+            item[(size_t)m * (size_t)results->n_states + (size_t)s] =
+                sim_result_total(result, m, s);
+    double *type_harm =
+        results->type_harm + ((size_t)variant * (size_t)results->replicates + (size_t)replicate) *
+                                 (size_t)results->n_types;
+    for (int k = 0; k < results->n_types; k++) {
+        double sum = 0.0;
+        for (int s = 0; s < results->n_states; s++)
+            sum += result->by_type[((size_t)METRIC_HARM * (size_t)results->n_states + (size_t)s) *
+                                       (size_t)results->n_types +
+                                   (size_t)k];
+        type_harm[k] = sum;
+    }
+}
+
+static void work(struct execution *execution, int is_writer) {
+    const struct plan *plan = execution->runner->plan;
+    long total = execution->results->items_total;
+    struct sim_workspace *workspace = NULL;
+    int workspace_variant = -1;
+    char message[512];
+    /* This thread's options: the event callback writes into this thread's log. */
+    struct event_log log = {0};
+    struct sim_options sim_options = execution->sim_options;
+    if (execution->options->keep_events) {
+        sim_options.on_event = log_event;
+        sim_options.event_ctx = &log;
+    }
+    while (!stopping(execution)) {
+        long item = atomic_fetch_add(&execution->next_item, 1);
+        if (item >= total) break;
+        int variant = (int)(item / plan->replicates), replicate = (int)(item % plan->replicates);
+        const struct world *world = execution->runner->worlds[variant];
+        /* Wait until the slot's previous occupant (item - window) has been written. */
+        while (item >= atomic_load(&execution->written) + execution->window &&
+               !stopping(execution)) {
+            if (is_writer)
+                drain(execution);
+            else
+                pause_briefly();
+        }
+        if (stopping(execution)) break;
+        if (workspace_variant != variant) {
+            /* Each variant has its own world; a workspace is sized for one. */
+            sim_free(workspace);
+            workspace = sim_alloc(world, &sim_options, message, sizeof message);
+            workspace_variant = workspace ? variant : -1;
+            if (!workspace) {
+                fail(execution, message);
+                break;
+            }
+        }
+        struct slot *slot = &execution->slots[item % execution->window];
+        if (slot->variant != variant) {
+            sim_result_free(slot->result);
+            slot->result = sim_result_alloc(world, &execution->sim_options);
+            slot->variant = slot->result ? variant : -1;
+            if (!slot->result) {
+                fail(execution, "out of memory allocating a result");
+                break;
+            }
+        }
+        sim_result_clear(slot->result);
+        log.count = 0;
+        if (sim_run(workspace, world, replicate, slot->result, message, sizeof message) != 0) {
+            char full[700];
+            snprintf(full, sizeof full, "variant %s, replicate %d: %s",
+                     plan->variants[variant].label, replicate, message);
+            fail(execution, full);
+            break;
+        }
+        if (log.out_of_memory) {
+            fail(execution, "out of memory for the event log");
+            break;
+        }
+        keep_totals(execution, variant, replicate, slot->result);
+        if (execution->options->keep_events) {
+            /* Hand the log to the slot; take the slot's empty buffer in exchange. */
+            struct event_log spare = slot->events;
+            slot->events = log;
+            log = spare;
+            log.count = 0;
+        }
+        atomic_store(&slot->ready, item + 1);
+        if (is_writer) drain(execution);
+    }
+    sim_free(workspace);
+    free(log.events);
+}
+
+int runner_execute(struct runner *runner, const struct runner_options *options, struct h5out *out,
+                   struct runner_results *results, char *err, size_t errlen) {
+    const struct plan *plan = runner->plan;
+    memset(results, 0, sizeof *results);
+    if (plan->n_variants < 1 || plan->replicates < 1) {
+        snprintf(err, errlen, "nothing to run: %d variants x %d replicates", plan->n_variants,
+                 plan->replicates);
+        return -1;
+    }
+    const struct world *first = runner->worlds[0];
+    results->n_variants = plan->n_variants;
+    results->replicates = plan->replicates;
+    results->n_states = first->n_states;
+    results->n_types = first->n_types;
+    results->items_total = plan_item_count(plan);
+    size_t items = (size_t)results->items_total;
+    results->totals = calloc(items * METRIC_COUNT * (size_t)first->n_states, sizeof(double));
+    results->type_harm =
+        calloc(items * (size_t)(first->n_types > 0 ? first->n_types : 1), sizeof(double));
+    if (!results->totals || !results->type_harm) {
+        runner_results_free(results);
+        snprintf(err, errlen, "out of memory for %ld work items", results->items_total);
+        return -1;
+    }
+
+    int threads = options->threads > 0 ? options->threads : omp_get_num_procs();
+    /* Fewer items than threads (a large single run): the spare threads work inside each
+     * replicate, splitting its threats; the model keeps the bits the same either way. */
+    int outer = threads, inner = 1;
+    if ((long)threads > results->items_total) {
+        outer = (int)results->items_total;
+        inner = threads / outer;
+    }
+
+    struct execution execution = {
+        .runner = runner,
+        .options = options,
+        .sim_options = {.keep_series = options->keep_series,
+                        .keep_trust = options->keep_trust,
+                        .threads = inner},
+        .out = out,
+        .results = results,
+        .window = 4L * outer,
+        .err = err,
+        .errlen = errlen,
+        .progress = {.stream = options->progress_stream ? options->progress_stream : stderr,
+                     .enabled = options->progress},
+    };
+    atomic_init(&execution.next_item, 0);
+    atomic_init(&execution.written, 0);
+    atomic_init(&execution.failed, 0);
+    atomic_init(&execution.workers_left, outer - 1);
+    execution.slots = calloc((size_t)execution.window, sizeof *execution.slots);
+    if (!execution.slots) {
+        runner_results_free(results);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (long i = 0; i < execution.window; i++) {
+        execution.slots[i].variant = -1;
+        atomic_init(&execution.slots[i].ready, 0);
+    }
+    double start = now_seconds();
+    execution.progress.start = execution.last_flush = start;
+
+    if (outer == 1) {
+        /* No team of our own: the model's parallel regions inside the replicate are then
+         * top-level and reuse OpenMP's thread pool (nested teams cost ~10x more per tick). */
+        work(&execution, 1);
+        drain(&execution);
+    } else {
+        /* Two items on four threads: each item's thread opens its own team of two. */
+        if (inner > 1) omp_set_max_active_levels(2);
+#pragma omp parallel num_threads(outer)
+        {
+            int is_writer = omp_get_thread_num() == 0;
+            work(&execution, is_writer);
+            if (is_writer) {
+                /* The writer keeps draining until every other thread has finished its items. */
+                while (atomic_load(&execution.workers_left) > 0) {
+                    drain(&execution);
+                    pause_briefly();
+                }
+                drain(&execution);
+            } else {
+                atomic_fetch_sub(&execution.workers_left, 1);
+            }
+        }
+    }
+
+    results->items_written = atomic_load(&execution.written);
+    results->seconds = now_seconds() - start;
+    progress_draw(&execution.progress, results->items_written, results->items_total, 1);
+    for (long i = 0; i < execution.window; i++) {
+        sim_result_free(execution.slots[i].result);
+        free(execution.slots[i].events.events);
+    }
+    free(execution.slots);
+    if (atomic_load(&execution.failed)) return -1;
+    if (results->items_written < results->items_total) {
+        results->interrupted = 1;
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,74 @@
+/* runner.h — execute a plan: compile each variant's world, run the work items on OpenMP threads
+ * (dynamic scheduling, one sim workspace per thread), keep the per-replicate totals that the
+ * statistics need, and hand every item's full result to a single writer in plan order, so that
+ * the output is the same bits for any thread count.
+ */
+#ifndef C5SIM_RUNNER_H
+#define C5SIM_RUNNER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "../io/h5out.h"
+#include "../model/metrics.h"
+#include "../model/world.h"
+#include "../scenario/scenario.h"
+#include "plan.h"
+
+struct runner_options {
+    int threads;                 /* OpenMP threads; <= 0: every core */
+    int keep_series;             /* per-tick series in the result (and the file) */
+    int keep_trust;              /* trust matrix per tick */
+    int keep_events;             /* event log (/variants/k/events), written in plan order */
+    size_t max_memory;           /* bytes per replicate workspace; 0 = no limit */
+    int progress;                /* draw a progress bar on `progress_stream` */
+    FILE *progress_stream;       /* usually stderr */
+    volatile sig_atomic_t *stop; /* set (by a signal handler) to stop between work items */
+};
+
+/* Per-replicate figures kept in memory for the statistics (small: metrics x states). */
+struct runner_results {
+    int n_variants, replicates, n_states, n_types;
+    double *totals;    /* [variant][replicate][metric][state], metric < METRIC_COUNT */
+    double *type_harm; /* [variant][replicate][type]: harm summed over states */
+    long items_total;
+    long items_written; /* items done, in plan order: always the prefix 0 .. items_written-1 */
+    int interrupted;    /* 1 when the stop flag ended the run early */
+    double seconds;     /* wall time of the execution */
+};
+
+struct runner;
+
+/* Compile every variant: base + its overrides, validated and compiled with the memory limit.
+ * Returns NULL with errors (prefixed by the variant's label) when a variant is invalid. */
+struct runner *runner_alloc(const struct scenario *base, const struct plan *plan, size_t max_memory,
+                            struct scenario_errors *errors);
+void runner_free(struct runner *runner);
+
+const struct world *runner_world(const struct runner *runner, int variant);
+
+/* Create /variants/k in `out` for every variant (labels, overrides, sizes). */
+int runner_begin_output(struct runner *runner, struct h5out *out,
+                        const struct runner_options *options, char *err, size_t errlen);
+
+/* Run every work item. `out` may be NULL (nothing written). Returns 0 when all items ran,
+ * 1 when stopped by the flag (results hold the completed prefix), -1 on failure with err. */
+int runner_execute(struct runner *runner, const struct runner_options *options, struct h5out *out,
+                   struct runner_results *results, char *err, size_t errlen);
+
+void runner_results_free(struct runner_results *results);
+
+/* Pointer to the totals of one (variant, replicate). */
+static inline const double *runner_results_item(const struct runner_results *results, int variant,
+                                                int replicate) {
+    return results->totals + ((size_t)variant * (size_t)results->replicates + (size_t)replicate) *
+                                 (size_t)METRIC_COUNT * (size_t)results->n_states;
+}
+
+/* The sample of one metric over replicates: for a state, or the region total (state = -1,
+ * summed over states in index order). `out` has `replicates` entries. */
+void runner_results_sample(const struct runner_results *results, int variant, int metric, int state,
+                           double *out);
+
+#endif
