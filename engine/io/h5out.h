@@ -34,7 +34,12 @@ struct h5out_variant_spec {
     int replicates;
     int keep_series; /* /variants/k/series/<metric> [replicates, ticks, states] */
     int keep_trust;  /* /variants/k/trust [replicates, ticks, states, states] */
+    int keep_events; /* /variants/k/events: one row per event (--events); see
+                        h5out_variant_write_events() */
 };
+
+/* Version of the layout written; bumped whenever anything is renamed or changes meaning. */
+enum { H5OUT_FORMAT_VERSION = 1 };
 
 struct h5out;
 
@@ -42,6 +47,22 @@ struct h5out;
  * existing PATH unless force, a PATH that is a directory, a directory that cannot be written. */
 struct h5out *h5out_create(const char *path, int force, const struct h5out_provenance *provenance,
                            char *err, size_t errlen);
+
+/* Reopen an interrupted run's PATH.partial (PATH may name either file) to continue it (--resume).
+ * Refuses (NULL, message in err) a missing or unreadable .partial, an existing PATH, a complete
+ * file, or one written by another command, scenario text (sha256), seed, replicate count or tick
+ * count. Then call h5out_write_world() (a no-op) and h5out_variant_begin() for every variant as
+ * for a new file: existing variants are reopened (refused if label, overrides, replicates or
+ * keep_* differ) and h5out_variant_has_replicate() says which replicates to skip. Summaries and
+ * other h5out_write_doubles()/h5out_write_strings() datasets already present are replaced. With
+ * an event log, replicates after the first missing one are redone (the log is cut there), so
+ * append events in replicate order. The finished file equals an uninterrupted run's in /variants.
+ */
+struct h5out *h5out_resume(const char *path, const struct h5out_provenance *provenance, char *err,
+                           size_t errlen);
+
+/* 1 if the replicate is already in the file (after h5out_resume and h5out_variant_begin). */
+int h5out_variant_has_replicate(const struct h5out *out, int index, int replicate);
 
 const char *h5out_error(const struct h5out *out);
 const char *h5out_partial_path(const struct h5out *out);
@@ -57,6 +78,12 @@ int h5out_variant_begin(struct h5out *out, int index, const struct h5out_variant
 /* Write one replicate's result into the variant's datasets (any order; each exactly once). */
 int h5out_variant_write_replicate(struct h5out *out, int index, int replicate,
                                   const struct sim_result *result);
+
+/* Append one replicate's events (in the model's order) to /variants/<index>/events; the variant
+ * must have been begun with keep_events. Rows are tagged with the replicate. For a file that does
+ * not depend on thread timing, append replicates in replicate order. */
+int h5out_variant_write_events(struct h5out *out, int index, int replicate,
+                               const struct sim_event *events, size_t count);
 
 /* A generic dataset of doubles at an absolute path (groups created as needed), with `unit`,
  * `description` and `dims` (a comma-separated name per axis, e.g. "statistic,state") attributes.
