@@ -1,0 +1,61 @@
+"""cli.py — `c5report OUT.h5 [-o DIR] [--svg] [--quiet]`: write the report and say where it is.
+
+Exit codes follow c5sim's: 0 success, 1 runtime failure (cannot write), 2 usage error or a file
+that cannot be analysed (missing, not HDF5, foreign, incomplete, malformed), always one line.
+"""
+import argparse
+import os
+import sys
+
+EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="c5report",
+        description="Figures (PNG, SVG with --svg) and report.md / report.html for a c5sim "
+                    "output file. See analysis/README.md.")
+    parser.add_argument("file", metavar="OUT.h5", help="c5sim output file (run, sweep, measures, "
+                        "coalitions)")
+    parser.add_argument("-o", "--output", metavar="DIR",
+                        help="directory for the report (default: OUT_report beside the file)")
+    parser.add_argument("--svg", action="store_true", help="also write each figure as SVG")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print only the path of the report")
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    from .load import C5FileError, load
+
+    def fail(code, message):
+        print(f"c5report: error: {message}", file=sys.stderr)
+        return code
+
+    try:
+        results = load(args.file)
+    except C5FileError as error:
+        return fail(EXIT_USAGE, str(error))
+    except (KeyError, ValueError, IndexError, TypeError) as error:
+        # A file that passes the checks but is still malformed: say what, not a traceback.
+        return fail(EXIT_USAGE, f"{args.file}: malformed c5sim output ({type(error).__name__}: "
+                                f"{error})")
+    from .report import build  # matplotlib loads only for a file that can be analysed
+
+    out_dir = args.output or os.path.splitext(args.file)[0] + "_report"
+    log = None if args.quiet else (lambda line: print(line, file=sys.stderr))
+    try:
+        md_path = build(results, out_dir, svg=args.svg, log=log)
+    except OSError as error:
+        return fail(EXIT_RUNTIME, f"cannot write the report in {out_dir}: {error}")
+    except (KeyError, ValueError, IndexError, TypeError) as error:
+        if os.environ.get("C5REPORT_DEBUG"):
+            raise  # a developer wants the traceback
+        return fail(EXIT_USAGE, f"{args.file}: inconsistent c5sim output ({type(error).__name__}: "
+                                f"{error}); C5REPORT_DEBUG=1 shows where")
+    html_path = os.path.join(os.path.dirname(md_path), "report.html")
+    print(f"report: {os.path.abspath(md_path)}")
+    if not args.quiet:
+        print(f"report: {os.path.abspath(html_path)}")
+    return EXIT_OK

@@ -1,0 +1,407 @@
+"""report.py — findings in plain words, tables and figures from one file: report.md + report.html.
+
+The report is built once as a list of blocks (headings, paragraphs, lists, tables, figures) and
+rendered twice, so that the Markdown and the self-contained HTML always say the same thing.
+"""
+import base64
+import html
+import math
+import os
+
+import numpy as np
+
+from . import figures as fig_module
+
+PERCENT = "%"
+
+
+def fmt(value):
+    """A number as printed in the report: 1 decimal from 100, 2 from 1, else 3 significant."""
+    value = float(value)
+    if not math.isfinite(value):
+        return "n/a" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    magnitude = abs(value)
+    if magnitude >= 100:
+        return f"{value:.1f}"
+    if magnitude >= 1:
+        return f"{value:.2f}"
+    if magnitude == 0:
+        return "0"
+    return f"{value:.3g}"
+
+
+def fmt_ci(mean, low, high):
+    return f"{fmt(mean)} ({fmt(low)} to {fmt(high)})"
+
+
+def percent_change(diff, reference_mean):
+    """Paired difference as % of the reference mean: (mean, low, high); NaN when the reference is 0."""
+    if reference_mean == 0:
+        return float("nan"), float("nan"), float("nan")
+    scale = 100.0 / reference_mean
+    return float(diff.mean[-1] * scale), float(diff.ci_low[-1] * scale), float(diff.ci_high[-1] * scale)
+
+
+class Report:
+    def __init__(self):
+        self.blocks = []
+
+    def heading(self, level, text):
+        self.blocks.append(("heading", level, text))
+
+    def paragraph(self, text):
+        self.blocks.append(("paragraph", text))
+
+    def items(self, items):
+        if items:
+            self.blocks.append(("list", list(items)))
+
+    def table(self, header, rows):
+        if rows:
+            self.blocks.append(("table", list(header), [list(map(str, r)) for r in rows]))
+
+    def figure(self, name, caption, png_path):
+        self.blocks.append(("figure", name, caption, png_path))
+
+    def markdown(self):
+        lines = []
+        for block in self.blocks:
+            kind = block[0]
+            if kind == "heading":
+                lines += ["#" * block[1] + " " + block[2], ""]
+            elif kind == "paragraph":
+                lines += [block[1], ""]
+            elif kind == "list":
+                lines += [f"- {item}" for item in block[1]] + [""]
+            elif kind == "table":
+                def row(cells):
+                    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+                lines += [row(block[1]), "|" + "---|" * len(block[1])]
+                lines += [row(r) for r in block[2]] + [""]
+            elif kind == "figure":
+                lines += [f"![{block[2]}]({os.path.basename(block[3])})", "", f"*{block[2]}*", ""]
+        return "\n".join(lines)
+
+    def html(self, title):
+        parts = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+                 f"<title>{html.escape(title)}</title>",
+                 "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;"
+                 "line-height:1.45;color:#222}table{border-collapse:collapse;margin:1em 0}"
+                 "td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
+                 "th{background:#eee}td:first-child,th:first-child{text-align:left}"
+                 "img{max-width:100%}figcaption{font-style:italic;margin-bottom:2em}</style>",
+                 "</head><body>"]
+        for block in self.blocks:
+            kind = block[0]
+            if kind == "heading":
+                parts.append(f"<h{block[1]}>{html.escape(block[2])}</h{block[1]}>")
+            elif kind == "paragraph":
+                parts.append(f"<p>{html.escape(block[1])}</p>")
+            elif kind == "list":
+                parts.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in block[1]) +
+                             "</ul>")
+            elif kind == "table":
+                head = "".join(f"<th>{html.escape(c)}</th>" for c in block[1])
+                body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) +
+                               "</tr>" for r in block[2])
+                parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            elif kind == "figure":
+                with open(block[3], "rb") as handle:
+                    data = base64.b64encode(handle.read()).decode("ascii")
+                parts.append(f"<figure><img alt=\"{html.escape(block[2])}\" "
+                             f"src=\"data:image/png;base64,{data}\">"
+                             f"<figcaption>{html.escape(block[2])}</figcaption></figure>")
+        parts.append("</body></html>")
+        return "\n".join(parts)
+
+
+def display_label(results, variant):
+    """A variant's label for sentences: coalitions and measures read as what they mean."""
+    if variant.label == "{}":
+        return "nobody sharing ({})"
+    if "members" in results.coalitions and variant.label.startswith("{") and \
+            len(variant.label.strip("{}").split(",")) == len(results.state_codes):
+        return f"the grand coalition {variant.label}"
+    table = results.measures_table
+    if table is not None and len(table) and variant.label in list(table["id"]):
+        name = dict(zip(table["id"], table["name"]))[variant.label]
+        return f"the measure {name}" if name == variant.label else \
+            f"the measure {name} ({variant.label})"
+    return variant.label
+
+
+def _significance(low, high):
+    """Words for an interval of a difference: whether it excludes zero."""
+    return "" if low > 0 or high < 0 else "; not significant at 95%, the interval contains 0"
+
+
+def _best_variant(results):
+    """The variant the headline compares with the reference: the grand coalition in a coalitions
+    file, else the non-reference variant with the lowest expected regional harm."""
+    if "members" in results.coalitions and len(results.variants) > 1:
+        return results.variants[-1]
+    candidates = [v for v in results.variants if v.index != results.reference]
+    return min(candidates, key=lambda v: v.regional("harm").mean()) if candidates else None
+
+
+def findings(results):
+    """Headline findings in plain words, each generated from the file's numbers."""
+    lines = []
+    codes = results.state_codes
+    reference = results.variants[results.reference]
+    stat = reference.stat("harm")
+    worst = int(np.argmax(stat.mean[:len(codes)]))
+    share = stat.mean[worst] / stat.mean[-1] * 100 if stat.mean[-1] else float("nan")
+    lines.append(f"Under {display_label(results, reference)}, the region suffers {fmt_ci(stat.mean[-1], stat.ci_low[-1], stat.ci_high[-1])} "
+                 f"harm units per run (mean, 95% CI); {codes[worst]} suffers most: "
+                 f"{fmt(stat.mean[worst])} harm units, {fmt(share)}{PERCENT} of the regional total.")
+    best = _best_variant(results)
+    if best is not None:
+        diff = results.comparison_stat(best.index, "harm")
+        pct, low, high = percent_change(diff, stat.mean[-1])
+        if pct <= 0:
+            change = (f"lowers regional harm by {fmt(-pct)}{PERCENT} (95% CI {fmt(-high)}{PERCENT} "
+                      f"to {fmt(-low)}{PERCENT}")
+        else:
+            change = (f"raises regional harm by {fmt(pct)}{PERCENT} (95% CI {fmt(low)}{PERCENT} to "
+                      f"{fmt(high)}{PERCENT}")
+        if diff.replicates is not None and not np.any(diff.replicates[:, -1]):
+            lines.append(f"{display_label(results, best)} leaves regional harm unchanged in every "
+                         f"replicate relative to {display_label(results, reference)}.")
+        else:
+            lines.append(f"{display_label(results, best)} {change}"
+                         f"{_significance(low, high)}) relative to "
+                         f"{display_label(results, reference)}, paired over {best.replicates} "
+                         f"replicates.")
+        loss = results.comparison_stat(best.index, "loss")
+        gains = -np.asarray(loss.mean[:len(codes)])
+        winner, loser = int(np.argmax(gains)), int(np.argmin(gains))
+
+        def loss_change(s):
+            if gains[s] >= 0:
+                return (f"its loss falls by {fmt(gains[s])} harm units (95% CI "
+                        f"{fmt(-loss.ci_high[s])} to {fmt(-loss.ci_low[s])})")
+            return (f"its loss rises by {fmt(-gains[s])} harm units (95% CI "
+                    f"{fmt(loss.ci_low[s])} to {fmt(loss.ci_high[s])})")
+        if not np.any(gains):
+            pass  # nothing changes: the sentence above already says so
+        elif len(codes) == 1:
+            lines.append(f"Under {display_label(results, best)}, "
+                         + loss_change(0).replace("its loss", f"{codes[0]}'s loss", 1) + ".")
+        else:
+            best_word = "gains most from" if gains[winner] >= 0 else "loses least under"
+            worst_word = "gains least" if gains[loser] >= 0 else "loses most"
+            lines.append(f"{codes[winner]} {best_word} {display_label(results, best)}: "
+                         f"{loss_change(winner)}; {codes[loser]} {worst_word}: "
+                         f"{loss_change(loser)}.")
+    path, x = fig_module.sweep_axis(results)
+    names = fig_module.sweep_value_names(results)
+
+    def value_text(position):
+        return names[int(position)] if names is not None else f"{position:g}"
+    if path is not None:
+        regional_loss = np.array([v.regional("loss").mean() for v in results.variants])
+        swept = np.isfinite(x)
+        regional_loss[~swept] = np.inf
+        optimum = x[int(np.argmin(regional_loss))]
+        own, apart = [], []
+        for s, code in enumerate(codes):
+            own_loss = np.array([v.totals["loss"][:, s].mean() for v in results.variants])
+            own_loss[~swept] = np.inf
+            best_x = x[int(np.argmin(own_loss))]
+            own.append(f"{code} at {value_text(best_x)}")
+            if best_x != optimum:
+                apart.append(code)
+        sentence = (f"Regional loss is lowest at {path} = {value_text(optimum)}; each state's own loss is "
+                    f"lowest at: {', '.join(own)}")
+        if apart:
+            sentence += (f". For {', '.join(apart)} the own optimum lies away from the regional "
+                         f"one: an incentive to free-ride (on means; the cooperation curve shows "
+                         f"the intervals)")
+        lines.append(sentence + ".")
+    shapley, leave = fig_module.coalition_tables(results)
+    if shapley is not None:
+        top = int(np.argmax(np.asarray(shapley.mean)[:len(codes)]))
+        lines.append(f"{codes[top]} contributes most to the coalition: Shapley value "
+                     f"{fmt_ci(shapley.mean[top], shapley.ci_low[top], shapley.ci_high[top])} "
+                     f"harm units.")
+    if leave is not None:
+        mean = np.asarray(leave.mean)[:len(codes)]
+        low = np.asarray(leave.ci_low)[:len(codes)]
+        high = np.asarray(leave.ci_high)[:len(codes)]
+
+        def cell(s):
+            return f"{codes[s]} ({fmt_ci(mean[s], low[s], high[s])})"
+        leavers = [cell(s) for s in range(len(codes)) if low[s] > 0]
+        if not np.any(mean) and not np.any(low) and not np.any(high):
+            leavers = None  # leaving changes nobody's loss
+        undecided = [cell(s) for s in range(len(codes)) if low[s] <= 0 <= high[s]]
+        if leavers is None:
+            lines.append("Leaving the grand coalition changes no state's loss in any replicate.")
+        elif leavers:
+            lines.append("The grand coalition is not self-enforcing: leaving lowers the loss of "
+                         + ", ".join(leavers) + " (harm units, 95% CI above 0).")
+        elif undecided:
+            lines.append("Whether the grand coalition is self-enforcing is undecided at this "
+                         "number of replicates: the gain from leaving of "
+                         + ", ".join(undecided) + " has a 95% CI that contains 0.")
+        else:
+            top = int(np.argmax(mean))
+            lines.append(f"The grand coalition is self-enforcing: every state's gain from leaving "
+                         f"is negative (largest: {cell(top)}).")
+    rows = fig_module.measure_rows(results)
+    if rows:
+        top = rows[0]
+        paying = sum(1 for r in rows if r["averted"] > r["cost"])
+        lines.append(f"{top['name']} averts the most harm per unit cost: "
+                     f"{fmt_ci(top['averted'], top['averted_low'], top['averted_high'])} harm units "
+                     f"for a cost of {fmt(top['cost'])} ({fmt(top['per_cost'])} per unit cost); "
+                     f"{paying} of {len(rows)} measures avert more harm than they cost.")
+    risks = fig_module.risk_rows(results)
+    if risks:
+        lines.append(f"The largest risk under {display_label(results, reference)} is {risks[0]['name']}: "
+                     f"{fmt_ci(risks[0]['harm'], risks[0]['low'], risks[0]['high'])} harm units, "
+                     f"{fmt(risks[0]['share'])}{PERCENT} of expected regional harm.")
+    # Sentences that open with a label such as "the measure ..." start with a capital.
+    return [line[0].upper() + line[1:] if line.startswith("the ") else line for line in lines]
+
+
+def _overrides_text(overrides, shown=4):
+    """Overrides for the variants table; a coalition's long list is cut after a few."""
+    if not overrides:
+        return "(none)"
+    if len(overrides) <= shown:
+        return "; ".join(overrides)
+    return "; ".join(overrides[:shown - 1]) + f"; ... ({len(overrides)} overrides in all)"
+
+
+def _state_table(results, metric, variants):
+    header = ["variant"] + results.state_codes + ["region"]
+    rows = []
+    for index in variants:
+        stat = results.variants[index].stat(metric)
+        rows.append([f"{index}: {results.variants[index].label}"] +
+                    [fmt_ci(m, lo, hi) for m, lo, hi in zip(stat.mean, stat.ci_low, stat.ci_high)])
+    return header, rows
+
+
+def build(results, out_dir, svg=False, log=None):
+    """Write figures, report.md and report.html into out_dir; return the report.md path."""
+    os.makedirs(out_dir, exist_ok=True)
+    made = fig_module.make_figures(results)
+    # A figure left from an earlier report in the same directory would pass for this file's.
+    made_names = {name for name, _, _ in made}
+    for name, _, _ in fig_module.FIGURES:
+        for extension in (".png", ".svg"):
+            stale = os.path.join(out_dir, name + extension)
+            if name not in made_names and os.path.exists(stale):
+                os.remove(stale)
+    files = {}
+    import matplotlib.pyplot as plt
+
+    for name, figure, _ in made:
+        png = os.path.join(out_dir, f"{name}.png")
+        figure.savefig(png, dpi=110)
+        if svg:
+            figure.savefig(os.path.join(out_dir, f"{name}.svg"))
+        plt.close(figure)
+        files[name] = png
+        if log:
+            log(f"wrote {png}")
+
+    attrs = results.attrs
+    report = Report()
+    title = f"c5sim report: {results.scenario_name}"
+    report.heading(1, title)
+    report.paragraph("Parameters in shipped scenarios are notional and illustrative. Harm and costs "
+                     "are in harm units; intervals are 95% confidence intervals over replicates; "
+                     "comparisons between variants are paired (common random numbers).")
+    report.heading(2, "Scenario")
+    if results.scenario_description:
+        report.paragraph(results.scenario_description)
+    report.table(["item", "value"], [
+        ["scenario", results.scenario_name],
+        ["command", attrs.get("command", "")],
+        ["command line", attrs.get("command_line", "")],
+        ["c5sim version", attrs.get("c5sim_version", "")],
+        ["created", attrs.get("created", "")],
+        ["seed", attrs.get("seed", "")],
+        ["replicates", attrs.get("replicates", results.variants[0].replicates)],
+        ["ticks", f"{attrs.get('ticks', '')} ({results.tick_unit}s)"],
+        ["states", ", ".join(f"{c} ({n})" for c, n in zip(results.states["code"],
+                                                         results.states["name"]))],
+        ["file", os.path.abspath(results.path)],
+    ])
+    report.heading(2, "Headline findings")
+    report.items(findings(results))
+    report.heading(2, "Variants")
+    report.table(["variant", "label", "overrides", "replicates"],
+                 [[v.index, v.label, _overrides_text(v.overrides), v.replicates]
+                  for v in results.variants])
+    report.heading(2, "Expected harm per state and for the region")
+    report.paragraph("Harm units per run: mean (95% CI).")
+    all_variants = range(len(results.variants))
+    report.table(*_state_table(results, "harm", all_variants))
+    report.heading(2, "Expected loss (harm + sharing cost) per state and for the region")
+    report.paragraph("Harm units per run: mean (95% CI).")
+    report.table(*_state_table(results, "loss", all_variants))
+    if len(results.variants) > 1:
+        reference = results.variants[results.reference]
+        report.heading(2, f"Paired differences against variant {reference.index} ({reference.label})")
+        report.paragraph("Change in regional harm and loss (variant minus reference), harm units "
+                         "per run, mean (95% CI), and the harm change as a percentage of the "
+                         "reference's regional harm.")
+        rows = []
+        ref_harm = reference.stat("harm").mean[-1]
+        for variant in results.variants:
+            if variant.index == results.reference:
+                continue
+            harm = results.comparison_stat(variant.index, "harm")
+            loss = results.comparison_stat(variant.index, "loss")
+            pct = percent_change(harm, ref_harm)
+            rows.append([f"{variant.index}: {variant.label}",
+                         fmt_ci(harm.mean[-1], harm.ci_low[-1], harm.ci_high[-1]),
+                         f"{fmt(pct[0])}{PERCENT} ({fmt(pct[1])} to {fmt(pct[2])})",
+                         fmt_ci(loss.mean[-1], loss.ci_low[-1], loss.ci_high[-1])])
+        report.table(["variant", "regional harm change", "harm change (%)", "regional loss change"],
+                     rows)
+    risks = fig_module.risk_rows(results)
+    if risks:
+        report.heading(2, "Risk catalog")
+        report.paragraph(f"Threat types ranked by expected regional harm under "
+                         f"{results.variants[results.reference].label} (harm units per run).")
+        report.table(["rank", "threat type", "domain", "expected harm (95% CI)", "share (%)"],
+                     [[r["rank"], r["name"], r["domain"], fmt_ci(r["harm"], r["low"], r["high"]),
+                       fmt(r["share"])] for r in risks])
+    shapley, leave = fig_module.coalition_tables(results)
+    if shapley is not None or leave is not None:
+        report.heading(2, "Coalitions")
+        report.paragraph("Shapley value (contribution to the loss the grand coalition avoids) and "
+                         "gain from leaving the grand coalition (positive: leaving pays), harm "
+                         "units per run, mean (95% CI).")
+        rows = []
+        for s, code in enumerate(results.state_codes):
+            rows.append([code,
+                         fmt_ci(shapley.mean[s], shapley.ci_low[s], shapley.ci_high[s])
+                         if shapley is not None else "n/a",
+                         fmt_ci(leave.mean[s], leave.ci_low[s], leave.ci_high[s])
+                         if leave is not None else "n/a"])
+        report.table(["state", "Shapley value", "gain from leaving"], rows)
+    measure_rows = fig_module.measure_rows(results)
+    if measure_rows:
+        report.heading(2, "Preventive measures")
+        report.paragraph("Ranked by regional harm averted per unit cost (harm units per run).")
+        report.table(["rank", "measure", "cost", "harm averted (95% CI)", "averted per cost"],
+                     [[n, r["name"], fmt(r["cost"]),
+                       fmt_ci(r["averted"], r["averted_low"], r["averted_high"]), fmt(r["per_cost"])]
+                      for n, r in enumerate(measure_rows, start=1)])
+    report.heading(2, "Figures")
+    for name, _, caption in made:
+        report.figure(name, caption, files[name])
+
+    md_path = os.path.join(out_dir, "report.md")
+    with open(md_path, "w", encoding="utf-8") as handle:
+        handle.write(report.markdown())
+    with open(os.path.join(out_dir, "report.html"), "w", encoding="utf-8") as handle:
+        handle.write(report.html(title))
+    return md_path
