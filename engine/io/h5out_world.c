@@ -7,6 +7,14 @@
 #include "h5out_internal.h"
 
 /* Compound type building: each row struct below is described field by field. */
+/* Copy a name into a fixed-length field, zero-filled past its end so that readers never see
+ * bytes left over in the source buffer after the terminating NUL. */
+static void copy_name(char *field, const char *name, size_t size) {
+    size_t length = strnlen(name, size - 1);
+    memcpy(field, name, length);
+    memset(field + length, 0, size - length);
+}
+
 static void add_string(hid_t type, const char *name, size_t offset, size_t size) {
     hid_t text = h5out_fixed_string(size);
     H5Tinsert(type, name, offset, text);
@@ -82,8 +90,8 @@ static int write_states(struct h5out *out, hid_t group, const struct world *worl
     if (!rows) return h5out_fail(out, "out of memory writing /world/states");
     for (int s = 0; s < world->n_states; s++) {
         const struct world_state *state = &world->states[s];
-        memcpy(rows[s].code, state->code, sizeof rows[s].code);
-        memcpy(rows[s].name, state->name, sizeof rows[s].name);
+        copy_name(rows[s].code, state->code, sizeof rows[s].code);
+        copy_name(rows[s].name, state->name, sizeof rows[s].name);
         rows[s].units = state->units;
         rows[s].interdiction = state->interdiction;
         rows[s].busy_ticks = state->busy_ticks;
@@ -126,11 +134,11 @@ static int write_regions(struct h5out *out, hid_t group, const struct world *wor
     if (!rows) return h5out_fail(out, "out of memory writing /world/regions");
     for (int g = 0; g < world->n_regions; g++) {
         const struct world_region *region = &world->regions[g];
-        memcpy(rows[g].id, region->id, sizeof rows[g].id);
-        memcpy(rows[g].name, region->name, sizeof rows[g].name);
+        copy_name(rows[g].id, region->id, sizeof rows[g].id);
+        copy_name(rows[g].name, region->name, sizeof rows[g].name);
         rows[g].owner = region->owner;
         if (region->owner >= 0 && region->owner < world->n_states)
-            memcpy(rows[g].owner_code, world->states[region->owner].code,
+            copy_name(rows[g].owner_code, world->states[region->owner].code,
                    sizeof rows[g].owner_code);
         rows[g].lon = region->lon;
         rows[g].lat = region->lat;
@@ -165,9 +173,9 @@ static int write_routes(struct h5out *out, hid_t group, const struct world *worl
         rows[i].to = route->to;
         rows[i].ticks = route->ticks;
         if (route->from >= 0 && route->from < world->n_regions)
-            memcpy(rows[i].from_id, world->regions[route->from].id, sizeof rows[i].from_id);
+            copy_name(rows[i].from_id, world->regions[route->from].id, sizeof rows[i].from_id);
         if (route->to >= 0 && route->to < world->n_regions)
-            memcpy(rows[i].to_id, world->regions[route->to].id, sizeof rows[i].to_id);
+            copy_name(rows[i].to_id, world->regions[route->to].id, sizeof rows[i].to_id);
     }
     hid_t type = H5Tcreate(H5T_COMPOUND, sizeof(struct route_row));
     ADD_NUMBER(type, struct route_row, from, H5T_NATIVE_INT32);
@@ -201,11 +209,11 @@ static int write_types(struct h5out *out, hid_t group, const struct world *world
     if (!rows) return h5out_fail(out, "out of memory writing /world/threat_types");
     for (int k = 0; k < world->n_types; k++) {
         const struct world_threat_type *type = &world->types[k];
-        memcpy(rows[k].id, type->id, sizeof rows[k].id);
-        memcpy(rows[k].name, type->name, sizeof rows[k].name);
+        copy_name(rows[k].id, type->id, sizeof rows[k].id);
+        copy_name(rows[k].name, type->name, sizeof rows[k].name);
         rows[k].domain = type->domain;
         if (type->domain >= 0 && type->domain < world->n_domains)
-            memcpy(rows[k].domain_name, world->domain_names[type->domain],
+            copy_name(rows[k].domain_name, world->domain_names[type->domain],
                    sizeof rows[k].domain_name);
         rows[k].stealth = type->stealth;
         rows[k].dwell = type->dwell;
@@ -278,7 +286,7 @@ static int write_origins_targets(struct h5out *out, hid_t group, const struct wo
         const struct world_origin *origin = &world->origins[i];
         origins[i].region = origin->region;
         if (origin->region >= 0 && origin->region < world->n_regions)
-            memcpy(origins[i].region_id, world->regions[origin->region].id, WORLD_NAME_MAX);
+            copy_name(origins[i].region_id, world->regions[origin->region].id, WORLD_NAME_MAX);
         origins[i].rate = origin->rate;
         origins[i].season_amplitude = origin->season_amplitude;
         origins[i].season_peak = origin->season_peak;
@@ -287,7 +295,7 @@ static int write_origins_targets(struct h5out *out, hid_t group, const struct wo
     for (int i = 0; i < world->n_targets; i++) {
         targets[i].region = world->targets[i];
         if (world->targets[i] >= 0 && world->targets[i] < world->n_regions)
-            memcpy(targets[i].region_id, world->regions[world->targets[i]].id, WORLD_NAME_MAX);
+            copy_name(targets[i].region_id, world->regions[world->targets[i]].id, WORLD_NAME_MAX);
         targets[i].weight = world->target_weights[i];
     }
     hid_t type = H5Tcreate(H5T_COMPOUND, sizeof(struct origin_row));
@@ -338,8 +346,8 @@ static int write_partners(struct h5out *out, hid_t group, const struct world *wo
     }
     for (size_t p = 0; p < n; p++) {
         const struct world_partner *partner = &world->partners[p];
-        memcpy(rows[p].id, partner->id, sizeof rows[p].id);
-        memcpy(rows[p].name, partner->name, sizeof rows[p].name);
+        copy_name(rows[p].id, partner->id, sizeof rows[p].id);
+        copy_name(rows[p].name, partner->name, sizeof rows[p].name);
         rows[p].share_level = partner->share_level;
         rows[p].latency = partner->latency;
         rows[p].members = partner->members;
@@ -376,8 +384,8 @@ static int write_measures(struct h5out *out, hid_t group, const struct world *wo
     struct measure_row *rows = calloc((size_t)world->n_measures + 1, sizeof *rows);
     if (!rows) return h5out_fail(out, "out of memory writing /world/measures");
     for (int i = 0; i < world->n_measures; i++) {
-        memcpy(rows[i].id, world->measures[i].id, sizeof rows[i].id);
-        memcpy(rows[i].name, world->measures[i].name, sizeof rows[i].name);
+        copy_name(rows[i].id, world->measures[i].id, sizeof rows[i].id);
+        copy_name(rows[i].name, world->measures[i].name, sizeof rows[i].name);
         rows[i].cost = world->measures[i].cost;
     }
     hid_t type = H5Tcreate(H5T_COMPOUND, sizeof(struct measure_row));
