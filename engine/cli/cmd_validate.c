@@ -1,15 +1,141 @@
-/* cmd_validate.c — `c5sim validate`: placeholder until its room lands (owner replaces this file). */
+/* cmd_validate.c — `c5sim validate`: check scenario files, one summary line per valid file. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "scenario.h"
 
 void cmd_validate_help(FILE *stream) {
-    fprintf(stream, "usage: c5sim validate ...\n");
+    fprintf(stream,
+            "usage: c5sim validate [--set PATH=VALUE]... [--max-memory SIZE] FILE...\n"
+            "\n"
+            "Load each scenario file, apply the overrides, check every value (types, ranges,\n"
+            "required and unknown keys, references, reachability of every target from its\n"
+            "origins, duplicates, size limits, each measure's overrides) and compile it.\n"
+            "A valid file prints one line on standard output:\n"
+            "  FILE: ok: 5 states, 28 regions (6 external), 40 routes, 8 threat types, "
+            "2 partners, 5 measures\n"
+            "An invalid file prints all its errors (up to 50) on standard error, each as\n"
+            "  FILE:LINE:COLUMN: error: KEY.PATH: what is wrong (what was expected)\n"
+            "\n"
+            "Options:\n"
+            "  --set PATH=VALUE   override one value by its path before checking (repeatable),\n"
+            "                     e.g. --set states.TJK.detect.military=0.3; VALUE is YAML\n"
+            "                     (a number, a name, [A, B], or ~ to remove the key)\n"
+            "  --max-memory SIZE  refuse scenarios whose replicate would need more than SIZE\n"
+            "                     bytes (suffix K, M, G, T; 0 = no limit; default 16G)\n"
+            "  -h, --help         show this help\n"
+            "\n"
+            "Examples:\n"
+            "  c5sim validate scenarios/*.yaml\n"
+            "  c5sim validate --set sharing.level=0.4 scenarios/c5-baseline.yaml\n"
+            "\n"
+            "Exit codes:\n"
+            "  0  every file is valid\n"
+            "  2  a file is invalid, or a usage error\n"
+            "See docs/scenario-format.md for the format.\n");
+}
+
+/* "16G" -> bytes. Returns 0 or -1. */
+static int parse_size(const char *text, size_t *out) {
+    char *end;
+    double value = strtod(text, &end);
+    if (end == text || value < 0) return -1;
+    double scale = 1;
+    if (*end == 'K' || *end == 'k')
+        scale = 1024.0, end++;
+    else if (*end == 'M' || *end == 'm')
+        scale = 1048576.0, end++;
+    else if (*end == 'G' || *end == 'g')
+        scale = 1073741824.0, end++;
+    else if (*end == 'T' || *end == 't')
+        scale = 1099511627776.0, end++;
+    if (*end == 'B' || *end == 'b') end++;
+    if (*end != '\0' || value * scale > 1.8e19) return -1;
+    *out = (size_t)(value * scale);
+    return 0;
+}
+
+/* Parse the options shared with describe. Files are collected into `files`. */
+static int parse_options(int argc, char **argv, const char *command,
+                         struct scenario_override *overrides, int *n_overrides, char **files,
+                         int *n_files, size_t *max_memory) {
+    struct scenario_errors errors = {0};
+    int only_files = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = NULL;
+        if (!only_files && strcmp(arg, "--") == 0) {
+            only_files = 1;
+        } else if (!only_files && (strcmp(arg, "--set") == 0 || strncmp(arg, "--set=", 6) == 0)) {
+            value = arg[5] == '=' ? arg + 6 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!value) return cli_usage_error(command, "--set needs PATH=VALUE");
+            if (scenario_override_parse(value, "--set", &overrides[*n_overrides], &errors) != 0) {
+                scenario_errors_print(&errors, stderr);
+                scenario_errors_clear(&errors);
+                return EXIT_USAGE;
+            }
+            ++*n_overrides;
+        } else if (!only_files && max_memory &&
+                   (strcmp(arg, "--max-memory") == 0 || strncmp(arg, "--max-memory=", 13) == 0)) {
+            value = arg[12] == '=' ? arg + 13 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!value || parse_size(value, max_memory) != 0)
+                return cli_usage_error(command, "--max-memory needs a size such as 16G or 0");
+        } else if (!only_files && arg[0] == '-' && arg[1] != '\0') {
+            return cli_usage_error(command, "unknown option '%s'", arg);
+        } else {
+            files[(*n_files)++] = argv[i];
+        }
+    }
+    return EXIT_OK;
 }
 
 int cmd_validate(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "c5sim validate: error: not built yet\n");
-    return EXIT_RUNTIME;
+    struct scenario_override *overrides = calloc((size_t)argc + 1, sizeof *overrides);
+    char **files = calloc((size_t)argc + 1, sizeof *files);
+    int n_overrides = 0, n_files = 0, status = EXIT_OK;
+    size_t max_memory = (size_t)16 << 30;
+    if (!overrides || !files) {
+        fprintf(stderr, "c5sim validate: error: out of memory\n");
+        status = EXIT_RUNTIME;
+        goto done;
+    }
+    status = parse_options(argc, argv, "validate", overrides, &n_overrides, files, &n_files,
+                           &max_memory);
+    if (status != EXIT_OK) goto done;
+    if (n_files == 0) {
+        status = cli_usage_error("validate", "no scenario file given");
+        goto done;
+    }
+    for (int f = 0; f < n_files; f++) {
+        struct scenario_errors errors = {0};
+        struct scenario *base = scenario_load_file(files[f], &errors);
+        struct scenario *variant = base;
+        if (base && n_overrides > 0)
+            variant = scenario_with_overrides(base, overrides, n_overrides, &errors);
+        struct world *world = variant ? scenario_compile(variant, max_memory, &errors) : NULL;
+        if (world) {
+            scenario_summary(variant, stdout);
+        } else {
+            scenario_errors_print(&errors, stderr);
+            status = EXIT_USAGE;
+        }
+        world_free(world);
+        if (variant != base) scenario_free(variant);
+        scenario_free(base);
+        scenario_errors_clear(&errors);
+    }
+done:
+    for (int i = 0; i < n_overrides; i++) scenario_override_free(&overrides[i]);
+    free(overrides);
+    free(files);
+    return status;
+}
+
+/* Shared with cmd_describe.c, which takes the same --set options. */
+int cmd_scenario_options(int argc, char **argv, const char *command,
+                         struct scenario_override *overrides, int *n_overrides, char **files,
+                         int *n_files) {
+    return parse_options(argc, argv, command, overrides, n_overrides, files, n_files, NULL);
 }

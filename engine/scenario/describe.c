@@ -1,0 +1,198 @@
+/* describe.c — a scenario as readable tables (`c5sim describe`) and its one-line summary.
+ *
+ * Every value of the format is printed exactly once, with %.6g, so that describing a scenario
+ * before and after `--set PATH=VALUE` shows that change and nothing else.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+static const char *const policy_names[] = {"withhold",   "full",       "level",
+                                           "agreements", "reciprocal", "hub"};
+static const char *const scope_names[] = {"all", "neighbours", "route"};
+
+static void print_members(FILE *out, const struct world *w, uint64_t members) {
+    int first = 1;
+    for (int s = 0; s < w->n_states; s++)
+        if (members & (UINT64_C(1) << s)) {
+            fprintf(out, "%s%s", first ? "" : ",", w->states[s].code);
+            first = 0;
+        }
+    if (first) fprintf(out, "(none)");
+}
+
+static void describe_states(const struct world *w, FILE *out) {
+    fprintf(out, "\nStates (%d)\n", w->n_states);
+    fprintf(out, "  %-7s %-24s %6s %12s %5s %8s %8s %8s %4s %6s\n", "code", "name", "units",
+            "interdiction", "busy", "leak", "cost/rep", "sev.noise", "hub", "assist");
+    for (int s = 0; s < w->n_states; s++) {
+        const struct world_state *st = &w->states[s];
+        fprintf(out, "  %-7s %-24s %6d %12.6g %5d %8.6g %8.6g %8.6g %4s %6s\n", st->code, st->name,
+                st->units, st->interdiction, st->busy_ticks, st->leak, st->cost_per_report,
+                st->severity_noise, st->hub_member ? "yes" : "no",
+                st->mutual_assistance ? "yes" : "no");
+    }
+    fprintf(out, "\nPer state and domain: detection and sharing\n");
+    fprintf(out, "  %-7s %-15s %8s %8s %8s  %-10s %-10s %8s %9s %7s\n", "state", "domain", "detect",
+            "border", "cue", "policy", "scope", "level", "threshold", "latency");
+    for (int s = 0; s < w->n_states; s++)
+        for (int k = 0; k < w->n_domains; k++) {
+            int i = world_sd(w, s, k);
+            const struct world_sharing *sh = &w->sharing[i];
+            fprintf(out, "  %-7s %-15s %8.6g %8.6g %8.6g  %-10s %-10s %8.6g %9.6g %7d\n",
+                    w->states[s].code, w->domain_names[k], w->detect[i], w->border_bonus[i],
+                    w->cue_gain[i], policy_names[sh->policy], scope_names[sh->scope], sh->level,
+                    sh->threshold, sh->latency);
+        }
+    fprintf(out, "\nAgreements (probability that the row state shares with the column state)\n");
+    fprintf(out, "  %-7s", "");
+    for (int j = 0; j < w->n_states; j++) fprintf(out, " %8s", w->states[j].code);
+    fprintf(out, "\n");
+    for (int s = 0; s < w->n_states; s++) {
+        fprintf(out, "  %-7s", w->states[s].code);
+        for (int j = 0; j < w->n_states; j++) {
+            if (j == s)
+                fprintf(out, " %8s", "-");
+            else
+                fprintf(out, " %8.6g", w->agreement[s * w->n_states + j]);
+        }
+        fprintf(out, "\n");
+    }
+    fprintf(out, "\nNeighbours (states joined by a route)\n");
+    for (int s = 0; s < w->n_states; s++) {
+        fprintf(out, "  %-7s ", w->states[s].code);
+        print_members(out, w, w->neighbours[s]);
+        fprintf(out, "\n");
+    }
+}
+
+static void describe_geography(const struct world *w, FILE *out) {
+    int external = 0;
+    for (int g = 0; g < w->n_regions; g++) external += w->regions[g].owner < 0;
+    fprintf(out, "\nRegions (%d, %d external)\n", w->n_regions, external);
+    fprintf(out, "  %-24s %-28s %-7s %10s %10s\n", "id", "name", "owner", "lon", "lat");
+    for (int g = 0; g < w->n_regions; g++) {
+        const struct world_region *r = &w->regions[g];
+        fprintf(out, "  %-24s %-28s %-7s %10.6g %10.6g\n", r->id, r->name,
+                r->owner >= 0 ? w->states[r->owner].code : "none", r->lon, r->lat);
+    }
+    fprintf(out, "\nRoutes (%d)\n", w->n_routes);
+    fprintf(out, "  %-24s %-24s %6s %s\n", "from", "to", "ticks", "");
+    for (int r = 0; r < w->n_routes; r++) {
+        const struct world_route *route = &w->routes[r];
+        int a = w->regions[route->from].owner, b = w->regions[route->to].owner;
+        fprintf(out, "  %-24s %-24s %6d %s\n", w->regions[route->from].id, w->regions[route->to].id,
+                route->ticks, a != b ? "border crossing" : "");
+    }
+}
+
+static void describe_threats(const struct scenario *s, FILE *out) {
+    const struct world *w = s->world;
+    fprintf(out, "\nThreat catalog (%d types)\n", w->n_types);
+    for (int k = 0; k < w->n_types; k++) {
+        const struct world_threat_type *t = &w->types[k];
+        double mean = exp(t->severity_mu + t->severity_sigma * t->severity_sigma / 2);
+        fprintf(out, "  %s (%s): domain %s\n", t->id, t->name, w->domain_names[t->domain]);
+        fprintf(out, "    stealth %.6g, dwell %d, harm/tick %.6g, adaptive %s, contagion %.6g\n",
+                t->stealth, t->dwell, t->harm_per_tick, t->adaptive ? "yes" : "no", t->contagion);
+        fprintf(out, "    severity lognormal mu %.6g sigma %.6g (mean %.6g)\n", t->severity_mu,
+                t->severity_sigma, mean);
+        fprintf(out, "    escalation boost %.6g decay %.6g\n", t->escalation_boost,
+                t->escalation_decay);
+        for (int i = 0; i < t->n_origins; i++) {
+            const struct world_origin *o = &w->origins[t->first_origin + i];
+            fprintf(out, "    origin %s: rate %.6g/tick", w->regions[o->region].id, o->rate);
+            if (o->season_amplitude > 0 || o->season_peak != 0 || o->season_period != 1)
+                fprintf(out, ", season amplitude %.6g peak %.6g period %.6g", o->season_amplitude,
+                        o->season_peak, o->season_period);
+            fprintf(out, "\n");
+        }
+        fprintf(out, "    targets (weight, share):");
+        for (int j = 0; j < t->n_targets; j++)
+            fprintf(out, " %s %.6g (%.6g)", w->regions[w->targets[t->first_target + j]].id,
+                    s->target_weights_given[t->first_target + j],
+                    w->target_weights[t->first_target + j]);
+        fprintf(out, "\n");
+        for (int i = 0; i < t->n_origins; i++)
+            for (int j = 0; j < t->n_targets; j++) {
+                const struct world_path *p =
+                    &w->paths[w->type_first_path[k] + i * t->n_targets + j];
+                fprintf(out, "    path %s -> %s (%d ticks):",
+                        w->regions[w->origins[t->first_origin + i].region].id,
+                        w->regions[w->targets[t->first_target + j]].id,
+                        w->path_enter[p->first + p->length - 1]);
+                for (int e = 0; e < p->length; e++)
+                    fprintf(out, " %s", w->regions[w->path_regions[p->first + e]].id);
+                fprintf(out, "\n");
+            }
+    }
+}
+
+static void describe_cooperation(const struct scenario *s, FILE *out) {
+    const struct world *w = s->world;
+    fprintf(out, "\nPartners (%d)\n", w->n_partners);
+    for (int p = 0; p < w->n_partners; p++) {
+        const struct world_partner *partner = &w->partners[p];
+        fprintf(out, "  %s (%s): level %.6g, latency %d, members ", partner->id, partner->name,
+                partner->share_level, partner->latency);
+        print_members(out, w, partner->members);
+        fprintf(out, "\n    coverage:");
+        for (int k = 0; k < w->n_domains; k++)
+            fprintf(out, " %s %.6g", w->domain_names[k], partner->coverage[k]);
+        fprintf(out, "\n");
+    }
+    uint64_t hub = 0, assistance = 0;
+    for (int st = 0; st < w->n_states; st++) {
+        if (w->states[st].hub_member) hub |= UINT64_C(1) << st;
+        if (w->states[st].mutual_assistance) assistance |= UINT64_C(1) << st;
+    }
+    fprintf(out, "\nHub: latency %d, monitoring %.6g, members ", w->hub_latency, w->hub_monitoring);
+    print_members(out, w, hub);
+    fprintf(out,
+            "\nTrust: initial %.6g, gain_used %.6g, loss_leak %.6g, loss_hidden %.6g, "
+            "discover_hidden %.6g\n",
+            w->trust.initial, w->trust.gain_used, w->trust.loss_leak, w->trust.loss_hidden,
+            w->trust.discover_hidden);
+    fprintf(out, "Burn: factor %.6g for %d ticks\n", w->burn_factor, w->burn_ticks);
+    fprintf(out, "Mutual assistance: up to %d units, members ", w->assistance_units);
+    print_members(out, w, assistance);
+    fprintf(out, "\n\nMeasures (%d)\n", w->n_measures);
+    for (int m = 0; m < w->n_measures; m++) {
+        fprintf(out, "  %s (%s): cost %.6g\n", w->measures[m].id, w->measures[m].name,
+                w->measures[m].cost);
+        for (int j = 0; j < s->measure_count[m]; j++) {
+            const struct scenario_override *o = &s->measure_overrides[s->measure_first[m] + j];
+            fprintf(out, "    set %s=%s\n", o->path, o->value);
+        }
+    }
+}
+
+void scenario_describe(const struct scenario *s, FILE *out) {
+    const struct world *w = s->world;
+    fprintf(out, "Scenario: %s (%s)\n", w->name, s->filename);
+    if (s->description) fprintf(out, "  %s\n", s->description);
+    fprintf(out, "Run: %d ticks (1 tick = 1 %s), seed %llu, %d replicates\n", w->ticks,
+            s->tick_unit, (unsigned long long)w->seed, w->replicates);
+    fprintf(out, "Domains:");
+    for (int k = 0; k < w->n_domains; k++) fprintf(out, " %s", w->domain_names[k]);
+    fprintf(out, "\n");
+    describe_states(w, out);
+    describe_geography(w, out);
+    describe_threats(s, out);
+    describe_cooperation(s, out);
+}
+
+void scenario_summary(const struct scenario *s, FILE *out) {
+    const struct world *w = s->world;
+    int external = 0;
+    for (int g = 0; g < w->n_regions; g++) external += w->regions[g].owner < 0;
+    fprintf(out,
+            "%s: ok: %d state%s, %d region%s (%d external), %d route%s, %d threat type%s, "
+            "%d partner%s, %d measure%s\n",
+            s->filename, w->n_states, w->n_states == 1 ? "" : "s", w->n_regions,
+            w->n_regions == 1 ? "" : "s", external, w->n_routes, w->n_routes == 1 ? "" : "s",
+            w->n_types, w->n_types == 1 ? "" : "s", w->n_partners, w->n_partners == 1 ? "" : "s",
+            w->n_measures, w->n_measures == 1 ? "" : "s");
+}

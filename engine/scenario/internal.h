@@ -1,0 +1,45 @@
+/* internal.h — what the scenario room's files share: the scenario struct and the decode steps. */
+#ifndef C5SIM_SCENARIO_INTERNAL_H
+#define C5SIM_SCENARIO_INTERNAL_H
+
+#include "scenario.h"
+#include "tree.h"
+
+struct scenario {
+    char *filename;
+    char *source; /* exactly as read, NUL-terminated */
+    size_t source_length;
+    struct tree *tree;   /* the parsed document with overrides applied */
+    struct world *world; /* decoded, validated, paths computed; scenario_compile copies it */
+    char *description;
+    char tick_unit[32];
+    /* Measures: measure m owns measure_overrides[measure_first[m] .. + measure_count[m] - 1]. */
+    int *measure_first, *measure_count;
+    struct scenario_override *measure_overrides;
+    int n_measure_overrides;
+    /* Where each origin's rate and the run length were written, for the memory-limit error. */
+    const struct tree **rate_nodes; /* [world->n_origins], nodes of `tree` */
+    const struct tree *ticks_node;
+    double *target_weights_given; /* [world->n_targets] as written, before normalising */
+};
+
+/* Decode a parsed tree (consumed) into a scenario. `check_measures`: also apply each measure's
+ * overrides to a copy and decode that, so a bad measure is reported at load. NULL on errors. */
+struct scenario *scenario_decode(const char *filename, struct tree *tree, const char *source,
+                                 size_t source_length, int check_measures,
+                                 struct scenario_errors *errors);
+
+/* Adjacency rows and neighbour bitmasks from regions and routes. 0, or -1 when out of memory. */
+int paths_build_adjacency(struct world *world);
+
+/* Shortest-travel-time paths for every (type, origin, target). Each unreachable pair is passed
+ * to `unreachable` (type, origin slot, target slot) and counted. Returns the count, or -1 when
+ * out of memory or beyond `max_entries` path entries in all. */
+typedef void (*paths_unreachable_fn)(void *context, int type, int origin_slot, int target_slot);
+long paths_build(struct world *world, size_t max_entries, paths_unreachable_fn unreachable,
+                 void *context);
+
+/* A deep copy of a world (every array). NULL when out of memory. */
+struct world *world_copy(const struct world *world);
+
+#endif

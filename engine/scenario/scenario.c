@@ -1,0 +1,294 @@
+/* scenario.c — the scenario API: load, overrides by path, accessors, memory estimate, compile. */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../model/metrics.h"
+#include "internal.h"
+#include "report.h"
+
+/* ---- overrides ------------------------------------------------------------------------------ */
+
+int scenario_override_parse(const char *text, const char *origin, struct scenario_override *out,
+                            struct scenario_errors *errors) {
+    memset(out, 0, sizeof *out);
+    const char *equals = strchr(text, '=');
+    if (!equals || equals == text) {
+        errors_add(errors,
+                   "%s %s: error: expected PATH=VALUE (e.g. states.TJK.detect.military=0.3)",
+                   origin, text);
+        return -1;
+    }
+    out->path = strndup(text, (size_t)(equals - text));
+    out->value = strdup(equals + 1);
+    out->origin = strdup(origin);
+    if (!out->path || !out->value || !out->origin) {
+        scenario_override_free(out);
+        errors_add(errors, "%s %s: error: out of memory", origin, text);
+        return -1;
+    }
+    return 0;
+}
+
+void scenario_override_free(struct scenario_override *override) {
+    if (!override) return;
+    free(override->path);
+    free(override->value);
+    free(override->origin);
+    override->path = override->value = override->origin = NULL;
+}
+
+/* ---- loading -------------------------------------------------------------------------------- */
+
+struct scenario *scenario_load_text(const char *name, const char *text, size_t length,
+                                    struct scenario_errors *errors) {
+    struct tree *tree = tree_parse(name, text, length, NULL, NULL, errors);
+    if (!tree) return NULL;
+    return scenario_decode(name, tree, text, length, 1, errors);
+}
+
+struct scenario *scenario_load_file(const char *path, struct scenario_errors *errors) {
+    FILE *file = fopen(path, "rb");
+    if (!file) {
+        errors_add(errors, "%s: error: cannot open the file (%s)", path, strerror(errno));
+        return NULL;
+    }
+    size_t capacity = 1 << 16, used = 0;
+    char *text = malloc(capacity);
+    while (text) {
+        if (used == capacity) {
+            if (capacity > TREE_MAX_SOURCE) break; /* tree_parse reports the size */
+            char *bigger = realloc(text, capacity * 2);
+            if (!bigger) {
+                free(text);
+                text = NULL;
+                break;
+            }
+            text = bigger;
+            capacity *= 2;
+        }
+        size_t got = fread(text + used, 1, capacity - used, file);
+        used += got;
+        if (got == 0) break;
+    }
+    int read_failed = ferror(file);
+    fclose(file);
+    if (!text || read_failed) {
+        errors_add(errors, "%s: error: cannot read the file (%s)", path,
+                   text ? "read error" : "out of memory");
+        free(text);
+        return NULL;
+    }
+    struct scenario *scenario = scenario_load_text(path, text, used, errors);
+    free(text);
+    return scenario;
+}
+
+void scenario_free(struct scenario *s) {
+    if (!s) return;
+    free(s->filename);
+    free(s->source);
+    tree_free(s->tree);
+    world_free(s->world);
+    free(s->description);
+    for (int i = 0; i < s->n_measure_overrides; i++)
+        scenario_override_free(&s->measure_overrides[i]);
+    free(s->measure_overrides);
+    free(s->measure_first);
+    free(s->measure_count);
+    free(s->rate_nodes);
+    free(s->target_weights_given);
+    free(s);
+}
+
+struct scenario *scenario_with_overrides(const struct scenario *base,
+                                         const struct scenario_override *overrides, int count,
+                                         struct scenario_errors *errors) {
+    struct tree *copy = tree_clone(base->tree);
+    if (!copy) {
+        errors_add(errors, "%s: error: out of memory", base->filename);
+        return NULL;
+    }
+    int failed = 0;
+    /* Every override is tried, so one run of the command shows every bad one. */
+    for (int i = 0; i < count; i++) {
+        const struct scenario_override *o = &overrides[i];
+        size_t size = strlen(o->origin) + strlen(o->path) + strlen(o->value) + 3;
+        char *label = malloc(size);
+        if (!label) {
+            failed = 1;
+            break;
+        }
+        snprintf(label, size, "%s %s=%s", o->origin, o->path, o->value);
+        struct tree *value =
+            tree_parse(base->filename, o->value, strlen(o->value), label, o->path, errors);
+        if (!value || tree_set_path(copy, o->path, value, label, errors) != 0) failed = 1;
+        free(label);
+    }
+    if (failed) {
+        tree_free(copy);
+        return NULL;
+    }
+    return scenario_decode(base->filename, copy, base->source, base->source_length, 0, errors);
+}
+
+/* ---- accessors ------------------------------------------------------------------------------ */
+
+const char *scenario_source(const struct scenario *s, size_t *length) {
+    if (length) *length = s->source_length;
+    return s->source;
+}
+
+const char *scenario_filename(const struct scenario *s) {
+    return s->filename;
+}
+
+int scenario_state_count(const struct scenario *s) {
+    return s->world->n_states;
+}
+
+const char *scenario_state_code(const struct scenario *s, int index) {
+    if (index < 0 || index >= s->world->n_states) return NULL;
+    return s->world->states[index].code;
+}
+
+int scenario_measure_count(const struct scenario *s) {
+    return s->world->n_measures;
+}
+
+const char *scenario_measure_id(const struct scenario *s, int index) {
+    if (index < 0 || index >= s->world->n_measures) return NULL;
+    return s->world->measures[index].id;
+}
+
+int scenario_measure_overrides(const struct scenario *s, int index,
+                               const struct scenario_override **overrides) {
+    if (index < 0 || index >= s->world->n_measures) {
+        *overrides = NULL;
+        return 0;
+    }
+    *overrides = s->measure_overrides + s->measure_first[index];
+    return s->measure_count[index];
+}
+
+/* ---- memory --------------------------------------------------------------------------------- */
+
+/* Bytes one active threat costs a replicate: its pool slot plus what each state may hold on it
+ * (knowledge flags, pending reports). A deliberate over-estimate: the limit is a guard. */
+static double bytes_per_threat(const struct world *w) {
+    return 128.0 + 40.0 * w->n_states;
+}
+
+/* Expected active threats from (type, origin): peak arrival rate times how long a threat lives
+ * (longest path plus dwell), raised for escalation and contagion. */
+static double origin_load(const struct world *w, int k, int slot) {
+    const struct world_threat_type *type = &w->types[k];
+    const struct world_origin *origin = &w->origins[type->first_origin + slot];
+    int longest = 0;
+    for (int t = 0; t < type->n_targets; t++) {
+        const struct world_path *path =
+            &w->paths[w->type_first_path[k] + slot * type->n_targets + t];
+        if (path->length > 0) {
+            int ticks = w->path_enter[path->first + path->length - 1];
+            if (ticks > longest) longest = ticks;
+        }
+    }
+    double lifetime = (double)longest + type->dwell;
+    double escalation = 1 + 10 * type->escalation_boost;
+    double contagion = type->contagion < 0.9 ? 1 / (1 - type->contagion) : 10;
+    return origin->rate * (1 + origin->season_amplitude) * lifetime * escalation * contagion;
+}
+
+static size_t estimate(const struct scenario *s, const char **driver, const struct tree **node,
+                       char *driver_text, size_t driver_size) {
+    const struct world *w = s->world;
+    double mean = 0, largest = -1;
+    int largest_origin = -1, largest_type = -1;
+    for (int k = 0; k < w->n_types; k++)
+        for (int i = 0; i < w->types[k].n_origins; i++) {
+            double load = origin_load(w, k, i);
+            mean += load;
+            if (load > largest)
+                largest = load, largest_origin = w->types[k].first_origin + i, largest_type = k;
+        }
+    /* A bound the pool stays under except with negligible probability. */
+    double pool = mean + 10 * sqrt(mean) + 64;
+    double pool_bytes = pool * bytes_per_threat(w);
+    double series_bytes = (double)w->ticks * w->n_states * METRIC_COUNT * 8 +
+                          (double)w->ticks * w->n_states * w->n_states * 4 +
+                          (double)METRIC_COUNT * w->n_states * w->n_types * 8 +
+                          (double)w->n_regions * 4 * 8;
+    double total = pool_bytes + series_bytes;
+    if (largest_origin >= 0 && pool_bytes >= series_bytes) {
+        snprintf(driver_text, driver_size, "threats.%s.origins.%s.rate", w->types[largest_type].id,
+                 w->regions[w->origins[largest_origin].region].id);
+        if (node) *node = s->rate_nodes[largest_origin];
+    } else {
+        snprintf(driver_text, driver_size, "run.ticks");
+        if (node) *node = s->ticks_node;
+    }
+    if (driver) *driver = driver_text;
+    return total >= (double)SIZE_MAX ? SIZE_MAX : (size_t)total;
+}
+
+/* The pool bound itself (threats), for world->max_active_threats. */
+static size_t pool_bound(const struct world *w) {
+    double mean = 0;
+    for (int k = 0; k < w->n_types; k++)
+        for (int i = 0; i < w->types[k].n_origins; i++) mean += origin_load(w, k, i);
+    double pool = mean + 10 * sqrt(mean) + 64;
+    return pool >= (double)SIZE_MAX ? SIZE_MAX : (size_t)pool;
+}
+
+size_t scenario_memory_estimate(const struct scenario *s, const char **driver) {
+    /* The phrase outlives the call; one buffer per thread keeps concurrent callers apart. */
+    static _Thread_local char driver_text[2 * WORLD_NAME_MAX + 32];
+    return estimate(s, driver, NULL, driver_text, sizeof driver_text);
+}
+
+static void format_bytes(size_t bytes, char *out, size_t size) {
+    double value = (double)bytes;
+    if (value >= 1073741824.0)
+        snprintf(out, size, "%.1f GiB", value / 1073741824.0);
+    else if (value >= 1048576.0)
+        snprintf(out, size, "%.1f MiB", value / 1048576.0);
+    else if (value >= 1024.0)
+        snprintf(out, size, "%.1f KiB", value / 1024.0);
+    else
+        snprintf(out, size, "%zu bytes", bytes);
+}
+
+struct world *scenario_compile(const struct scenario *s, size_t max_memory_bytes,
+                               struct scenario_errors *errors) {
+    char driver[2 * WORLD_NAME_MAX + 32];
+    const struct tree *node = NULL;
+    size_t bytes = estimate(s, NULL, &node, driver, sizeof driver);
+    if (max_memory_bytes > 0 && bytes > max_memory_bytes) {
+        char prefix[1024];
+        if (node && node->origin)
+            snprintf(prefix, sizeof prefix, "%s", node->origin);
+        else
+            snprintf(prefix, sizeof prefix, "%s:%d:%d", s->filename, node ? node->line : 1,
+                     node ? node->column : 1);
+        char need[32], limit[32];
+        format_bytes(bytes, need, sizeof need);
+        format_bytes(max_memory_bytes, limit, sizeof limit);
+        errors_add(errors,
+                   "%s: error: %s: a replicate would need about %s, above the memory limit of %s "
+                   "(expected a smaller value here, or a larger limit)",
+                   prefix, driver, need, limit);
+        return NULL;
+    }
+    struct world *world = world_copy(s->world);
+    if (!world) {
+        errors_add(errors, "%s: error: out of memory compiling the world", s->filename);
+        return NULL;
+    }
+    world->max_active_threats = pool_bound(s->world);
+    world->active_measure = -1;
+    world->measure_cost = 0;
+    return world;
+}
