@@ -45,5 +45,7 @@ int cmd_coalitions(int argc, char **argv);
 void cmd_coalitions_help(FILE *stream);
 int cmd_report(int argc, char **argv);
 void cmd_report_help(FILE *stream);
+int cmd_study(int argc, char **argv);
+void cmd_study_help(FILE *stream);
 
 #endif

@@ -1,5 +1,9 @@
-/* cmd_sweep.c — `c5sim sweep`: a grid of variants over parameter paths, paired comparisons. */
+/* cmd_sweep.c — `c5sim sweep`: a grid of variants over parameter paths, or a Latin hypercube
+ * sample over declared ranges (stored as /design), paired comparisons. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "run_options.h"
@@ -7,6 +11,8 @@
 void cmd_sweep_help(FILE *stream) {
     fprintf(stream,
             "usage: c5sim sweep SCENARIO --vary PATH=A:B:STEP|PATH=V1,V2,... [--vary ...]\n"
+            "                   [--reference LABEL] [common options]\n"
+            "       c5sim sweep SCENARIO --lhs N --range PATH=A:B[:int] [--range ...]\n"
             "                   [--reference LABEL] [common options]\n\n"
             "Run the grid of every combination of the --vary values (the first axis varies\n"
             "slowest), each variant with the same seed and replicate indices, so differences\n"
@@ -16,23 +22,89 @@ void cmd_sweep_help(FILE *stream) {
             "names another label. Prints, per variant, regional harm and loss with 95%% CIs and\n"
             "the paired difference in harm against the reference, with the unpaired interval\n"
             "for contrast.\n\n"
+            "Instead of a grid, --lhs N samples N points of a Latin hypercube over the --range\n"
+            "declarations (each range cut into N equal strata, one point per stratum, strata\n"
+            "matched across parameters at random), seeded from the run seed (-s): the same seed\n"
+            "gives the same design. Every point is a variant (its overrides are the point) and\n"
+            "the whole design is stored in the output as /design [point, parameter] with the\n"
+            "parameter names in /design_parameter.\n\n"
             "Sweep options:\n"
             "      --vary SPEC      PATH=A:B:STEP (numbers) or PATH=V1,V2,... (repeatable)\n"
+            "      --lhs N          Latin hypercube of N points over the --range declarations\n"
+            "      --range SPEC     PATH=A:B (reals in [A, B]) or PATH=A:B:int (integers A..B);\n"
+            "                       repeatable; only with --lhs, not with --vary\n"
             "      --reference L    label of the reference variant, e.g. 'sharing.level=0'\n\n");
     run_options_help(stream, 0);
-    fprintf(stream,
-            "\nExamples:\n"
-            "  c5sim sweep scenarios/c5-baseline.yaml --vary sharing.level=0:1:0.1 -r 100 \\\n"
-            "      --set sharing.policy=level -o level.h5\n"
-            "  c5sim sweep scenarios/c5-baseline.yaml --vary sharing.policy=withhold,full \\\n"
-            "      --vary sharing.latency=0,2,7 --reference 'sharing.policy=withhold, "
-            "sharing.latency=0'\n");
+    fprintf(
+        stream,
+        "\nExamples:\n"
+        "  c5sim sweep scenarios/c5-baseline.yaml --vary sharing.level=0:1:0.1 -r 100 \\\n"
+        "      --set sharing.policy=level -o level.h5\n"
+        "  c5sim sweep scenarios/c5-baseline.yaml --vary sharing.policy=withhold,full \\\n"
+        "      --vary sharing.latency=0,2,7 --reference 'sharing.policy=withhold, "
+        "sharing.latency=0'\n"
+        "  c5sim sweep scenarios/c5-baseline.yaml --lhs 40 --range sharing.level=0:1 \\\n"
+        "      --range defaults.leak=0:0.2 --range states.TJK.response.units=1:4:int -o lhs.h5\n");
+}
+
+/* --lhs and --range are the sweep's own: cmd_sweep takes them out of argv before the common
+ * option parser sees the rest, and keeps them here for build_plan and report. */
+static struct {
+    int points; /* 0: no --lhs */
+    const char *ranges[RUN_OPTIONS_MAX_LIST];
+    int n_ranges;
+    struct plan_design design;
+    char *command_line; /* the full command line, --lhs and --range included */
+} sweep_design;
+
+static int select_reference(struct run_session *session) {
+    const char *wanted = session->options->reference;
+    if (!wanted) return 0;
+    int reference = plan_find_variant(session->plan, wanted);
+    if (reference < 0)
+        return cli_usage_error("sweep",
+                               "--reference '%s' is not a variant label (the first is '%s')",
+                               wanted, session->plan->variants[0].label);
+    session->plan->reference = reference;
+    return 0;
+}
+
+static int build_design(struct run_session *session) {
+    if (session->options->n_varies > 0)
+        return cli_usage_error("sweep", "--lhs samples the --range declarations; it cannot be "
+                                        "combined with --vary");
+    if (sweep_design.n_ranges == 0)
+        return cli_usage_error("sweep", "--lhs needs at least one --range PATH=A:B");
+    struct plan_range ranges[RUN_OPTIONS_MAX_LIST];
+    char err[512];
+    int n_ranges = 0, code = 0;
+    for (int i = 0; i < sweep_design.n_ranges && code == 0; i++) {
+        if (plan_range_parse(sweep_design.ranges[i], &ranges[n_ranges], err, sizeof err) != 0)
+            code = cli_usage_error("sweep", "%s", err);
+        else
+            n_ranges++;
+    }
+    if (code == 0 && plan_design_lhs(&sweep_design.design, ranges, n_ranges, sweep_design.points,
+                                     session->base_world->seed, err, sizeof err) != 0)
+        code = cli_usage_error("sweep", "%s", err);
+    if (code == 0 && plan_add_design(session->plan, &sweep_design.design, err, sizeof err) < 0)
+        code = cli_usage_error("sweep", "%s", err);
+    for (int i = 0; i < n_ranges; i++) plan_range_free(&ranges[i]);
+    return code;
 }
 
 static int build_plan(struct run_session *session) {
     const struct run_options *options = session->options;
+    if (sweep_design.points > 0) {
+        int code = build_design(session);
+        if (code != 0) return code;
+        return select_reference(session);
+    }
+    if (sweep_design.n_ranges > 0)
+        return cli_usage_error("sweep", "--range declares a sampled design: add --lhs N");
     if (options->n_varies == 0)
-        return cli_usage_error("sweep", "at least one --vary PATH=... is needed");
+        return cli_usage_error("sweep", "at least one --vary PATH=... (or --lhs N with --range) "
+                                        "is needed");
     struct plan_axis axes[RUN_OPTIONS_MAX_LIST] = {{0}};
     char err[512];
     int n_axes = 0, code = 0;
@@ -45,22 +117,106 @@ static int build_plan(struct run_session *session) {
     if (code == 0 && plan_add_grid(session->plan, axes, n_axes, err, sizeof err) < 0)
         code = cli_usage_error("sweep", "%s", err);
     for (int i = 0; i < n_axes; i++) plan_axis_free(&axes[i]);
-    if (code == 0 && options->reference) {
-        int reference = plan_find_variant(session->plan, options->reference);
-        if (reference < 0)
-            code = cli_usage_error("sweep",
-                                   "--reference '%s' is not a variant label (the "
-                                   "first is '%s')",
-                                   options->reference, session->plan->variants[0].label);
-        else
-            session->plan->reference = reference;
-    }
-    return code;
+    return code == 0 ? select_reference(session) : code;
+}
+
+/* /design [point, parameter], /design_parameter, and the full command line for provenance. */
+static int write_design(struct h5out *out) {
+    const struct plan_design *design = &sweep_design.design;
+    size_t shape[2] = {(size_t)design->n_points, (size_t)design->n_parameters};
+    int status = h5out_write_doubles(out, "/design", 2, shape, design->values, "-",
+                                     "Latin hypercube design: the value of each parameter (column, "
+                                     "named in /design_parameter) at each point (row); point p is "
+                                     "variant p",
+                                     "point,parameter");
+    if (status == 0)
+        status = h5out_write_strings(out, "/design_parameter", design->n_parameters,
+                                     (const char *const *)design->names,
+                                     "parameter paths, the columns of /design");
+    if (status == 0) status = h5out_set_attr_string(out, "/design", "method", "latin_hypercube");
+    if (status == 0) status = h5out_set_attr_int(out, "/design", "first_variant", 0);
+    if (status == 0 && sweep_design.command_line)
+        status = h5out_set_attr_string(out, "/", "command_line", sweep_design.command_line);
+    if (status != 0) fprintf(stderr, "c5sim sweep: error: %s\n", h5out_error(out));
+    return status == 0 ? 0 : EXIT_RUNTIME;
 }
 
 static int report(struct run_session *session) {
+    if (session->out && sweep_design.points > 0) {
+        int code = write_design(session->out);
+        if (code != 0) return code;
+    }
     printf("%s\n", session->base_world->name);
     ensemble_print_sweep(stdout, session->plan, &session->results);
+    return 0;
+}
+
+/* The command line, shell-quoted as the common code does, for the root attribute. */
+static char *quoted_command_line(int argc, char **argv) {
+    size_t size = 16;
+    for (int i = 0; i < argc; i++) size += 4 * strlen(argv[i]) + 3;
+    char *line = malloc(size);
+    if (!line) return NULL;
+    size_t used = (size_t)snprintf(line, size, "c5sim");
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        int plain = arg[0] != '\0' && strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST"
+                                                  "UVWXYZ0123456789-_./=:,+@%") == strlen(arg);
+        line[used++] = ' ';
+        if (!plain) line[used++] = '\'';
+        for (const char *c = arg; *c; c++) {
+            if (!plain && *c == '\'')
+                used += (size_t)sprintf(line + used, "'\\''");
+            else
+                line[used++] = *c;
+        }
+        if (!plain) line[used++] = '\'';
+        line[used] = '\0';
+    }
+    return line;
+}
+
+/* Take --lhs N and --range SPEC (separate or attached with '=') out of argv into sweep_design;
+ * the rest goes to the common parser. Returns 0 or an exit code after a message. */
+static int take_design_options(int argc, char **argv, int *rest_argc, char **rest) {
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i], *value = NULL;
+        int is_lhs = strcmp(arg, "--lhs") == 0 || strncmp(arg, "--lhs=", 6) == 0;
+        int is_range = strcmp(arg, "--range") == 0 || strncmp(arg, "--range=", 8) == 0;
+        if (strcmp(arg, "--") == 0) {
+            while (i < argc) rest[n++] = argv[i++];
+            break;
+        }
+        if (!is_lhs && !is_range) {
+            rest[n++] = argv[i];
+            continue;
+        }
+        const char *equals = strchr(arg, '=');
+        if (equals)
+            value = equals + 1;
+        else if (i + 1 < argc)
+            value = argv[++i];
+        else
+            return cli_usage_error("sweep", "%s needs a value", arg);
+        if (is_lhs) {
+            char *end;
+            errno = 0;
+            long points = strtol(value, &end, 10);
+            if (end == value || *end != '\0' || errno != 0 || points < 1 ||
+                points > PLAN_MAX_DESIGN_POINTS)
+                return cli_usage_error("sweep", "--lhs: '%s' is not a count in 1..%d", value,
+                                       PLAN_MAX_DESIGN_POINTS);
+            sweep_design.points = (int)points;
+        } else {
+            if (sweep_design.n_ranges == RUN_OPTIONS_MAX_LIST)
+                return cli_usage_error("sweep", "more than %d --range options",
+                                       RUN_OPTIONS_MAX_LIST);
+            sweep_design.ranges[sweep_design.n_ranges++] = value;
+        }
+    }
+    *rest_argc = n;
+    rest[n] = NULL;
     return 0;
 }
 
@@ -70,5 +226,21 @@ int cmd_sweep(int argc, char **argv) {
                                                .series_by_default = 0,
                                                .build_plan = build_plan,
                                                .report = report};
-    return run_command_main(&command, argc, argv);
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    if (!rest) {
+        fprintf(stderr, "c5sim sweep: error: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    int rest_argc = 0;
+    int code = take_design_options(argc, argv, &rest_argc, rest);
+    if (code == 0) {
+        if (sweep_design.points > 0 || sweep_design.n_ranges > 0)
+            sweep_design.command_line = quoted_command_line(argc, argv);
+        code = run_command_main(&command, rest_argc, rest);
+    }
+    plan_design_free(&sweep_design.design);
+    free(sweep_design.command_line);
+    memset(&sweep_design, 0, sizeof sweep_design);
+    free(rest);
+    return code;
 }

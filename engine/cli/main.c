@@ -23,6 +23,8 @@ const struct cli_command cli_commands[] = {
      cmd_coalitions, cmd_coalitions_help},
     {"report", "write figures and a report from an output file (Python analysis tools)",
      cmd_report, cmd_report_help},
+    {"study", "run a shipped experiment: its runs, figures and verdict (analysis/c5study)",
+     cmd_study, cmd_study_help},
     {"help", "show help for a command", cmd_help, cmd_help_help},
 };
 const int cli_command_count = (int)(sizeof cli_commands / sizeof cli_commands[0]);

@@ -1,10 +1,15 @@
-/* plan.c — variants, sweep axes and their grid: pure bookkeeping, no scenario or model calls. */
+/* plan.c — variants, sweep axes, their grid and sampled (Latin hypercube) designs: bookkeeping
+ * only, no scenario or model calls. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "../util/rng.h"
 #include "plan.h"
 
 struct plan *plan_alloc(int replicates) {
@@ -249,4 +254,172 @@ int plan_add_grid(struct plan *plan, const struct plan_axis *axes, int n_axes, c
     }
     free(overrides), free(index), free(label);
     return (int)total;
+}
+
+/* ---- sampled designs (Latin hypercube) ------------------------------------------------------ */
+
+/* The design's own random purpose: outside the model's rng_purpose values, so a design never
+ * reuses a stream the simulation draws from. */
+enum { PLAN_DESIGN_PURPOSE = 0x4c4853 /* "LHS" */ };
+
+/* Significant digits of a design value in its override text (and hence in /design). */
+enum { PLAN_DESIGN_DIGITS = 10 };
+
+void plan_range_free(struct plan_range *range) {
+    if (!range) return;
+    free(range->path);
+    memset(range, 0, sizeof *range);
+}
+
+int plan_range_parse(const char *text, struct plan_range *range, char *err, size_t errlen) {
+    memset(range, 0, sizeof *range);
+    const char *equals = strchr(text, '=');
+    if (!equals || equals == text) {
+        snprintf(err, errlen, "--range '%s': expected PATH=A:B or PATH=A:B:int", text);
+        return -1;
+    }
+    const char *spec = equals + 1;
+    const char *colon = strchr(spec, ':');
+    char parts[2][64];
+    const char *second = colon ? colon + 1 : NULL;
+    const char *kind = second ? strchr(second, ':') : NULL;
+    size_t first_length = colon ? (size_t)(colon - spec) : 0;
+    size_t second_length = second ? (kind ? (size_t)(kind - second) : strlen(second)) : 0;
+    int ok = colon && first_length > 0 && first_length < sizeof parts[0] && second_length > 0 &&
+             second_length < sizeof parts[1] && (!kind || strcmp(kind + 1, "int") == 0);
+    if (ok) {
+        memcpy(parts[0], spec, first_length);
+        parts[0][first_length] = '\0';
+        memcpy(parts[1], second, second_length);
+        parts[1][second_length] = '\0';
+        ok = parse_number(parts[0], &range->low) && parse_number(parts[1], &range->high);
+    }
+    if (!ok) {
+        snprintf(err, errlen, "--range '%s': expected PATH=A:B or PATH=A:B:int with numbers A, B",
+                 text);
+        return -1;
+    }
+    range->integer = kind != NULL;
+    if (range->high < range->low ||
+        (range->integer && (range->low != floor(range->low) || range->high != floor(range->high) ||
+                            fabs(range->low) > 1e15 || fabs(range->high) > 1e15))) {
+        snprintf(err, errlen, "--range '%s': need A <= B%s", text,
+                 range->integer ? ", both integers" : "");
+        return -1;
+    }
+    range->path = malloc((size_t)(equals - text) + 1);
+    if (!range->path) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(range->path, text, (size_t)(equals - text));
+    range->path[equals - text] = '\0';
+    return 0;
+}
+
+void plan_design_free(struct plan_design *design) {
+    if (!design) return;
+    for (int j = 0; design->names && j < design->n_parameters; j++) free(design->names[j]);
+    free(design->names);
+    free(design->values);
+    memset(design, 0, sizeof *design);
+}
+
+/* The value as its override text reads, so that /design equals what the variants applied. */
+static double design_rounded(double value) {
+    char text[64];
+    snprintf(text, sizeof text, "%.*g", PLAN_DESIGN_DIGITS, value);
+    return strtod(text, NULL);
+}
+
+int plan_design_lhs(struct plan_design *design, const struct plan_range *ranges, int n_ranges,
+                    int n_points, unsigned long long seed, char *err, size_t errlen) {
+    memset(design, 0, sizeof *design);
+    if (n_ranges < 1 || n_points < 1 || n_points > PLAN_MAX_DESIGN_POINTS) {
+        snprintf(err, errlen, "a Latin hypercube needs at least one --range and 1..%d points",
+                 PLAN_MAX_DESIGN_POINTS);
+        return -1;
+    }
+    for (int j = 0; j < n_ranges; j++)
+        for (int k = 0; k < j; k++)
+            if (strcmp(ranges[j].path, ranges[k].path) == 0) {
+                snprintf(err, errlen, "--range %s is declared twice", ranges[j].path);
+                return -1;
+            }
+    design->names = calloc((size_t)n_ranges, sizeof *design->names);
+    design->values = malloc((size_t)n_points * (size_t)n_ranges * sizeof *design->values);
+    size_t *strata = malloc((size_t)n_points * sizeof *strata);
+    gsl_rng *rng = gsl_rng_alloc(rng_philox);
+    int ok = design->names && design->values && strata && rng;
+    design->n_parameters = ok ? n_ranges : 0;
+    design->n_points = n_points;
+    for (int j = 0; ok && j < n_ranges; j++) ok = (design->names[j] = strdup(ranges[j].path)) != 0;
+    if (ok) {
+        /* One stream per parameter, so adding a range leaves the earlier columns unchanged. */
+        uint64_t key = rng_key(seed, 0, PLAN_DESIGN_PURPOSE);
+        for (int j = 0; j < n_ranges; j++) {
+            const struct plan_range *range = &ranges[j];
+            rng_stream_set(rng, key, (uint64_t)j, 0);
+            for (int p = 0; p < n_points; p++) strata[p] = (size_t)p;
+            gsl_ran_shuffle(rng, strata, (size_t)n_points, sizeof *strata);
+            /* Integers: K values, stratum s gets A + floor(s K / N), so every value is taken
+             * floor(N / K) or ceil(N / K) times (a balanced design for counts). */
+            double low = range->low, width = range->high - range->low;
+            for (int p = 0; p < n_points; p++) {
+                double value;
+                if (range->integer)
+                    value = low + floor((double)strata[p] * (width + 1) / n_points);
+                else
+                    value = fmin(fmax(design_rounded(
+                                          low + width * ((double)strata[p] + gsl_rng_uniform(rng)) /
+                                                    n_points),
+                                      range->low),
+                                 range->high);
+                design->values[(size_t)p * (size_t)n_ranges + (size_t)j] = value;
+            }
+        }
+    }
+    free(strata);
+    if (rng) gsl_rng_free(rng);
+    if (!ok) {
+        plan_design_free(design);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int plan_add_design(struct plan *plan, const struct plan_design *design, char *err, size_t errlen) {
+    int m = design->n_parameters;
+    if (design->n_points > PLAN_MAX_VARIANTS - plan->n_variants) {
+        snprintf(err, errlen, "the design has more than %d variants", PLAN_MAX_VARIANTS);
+        return -1;
+    }
+    struct scenario_override *overrides = calloc((size_t)(m > 0 ? m : 1), sizeof *overrides);
+    char(*texts)[64] = calloc((size_t)(m > 0 ? m : 1), sizeof *texts);
+    size_t label_size = 16;
+    for (int j = 0; j < m; j++) label_size += strlen(design->names[j]) + sizeof texts[0] + 3;
+    char *label = malloc(label_size);
+    int ok = overrides && texts && label;
+    for (int p = 0; ok && p < design->n_points; p++) {
+        size_t used = 0;
+        label[0] = '\0';
+        for (int j = 0; j < m; j++) {
+            snprintf(texts[j], sizeof texts[j], "%.*g", PLAN_DESIGN_DIGITS,
+                     design->values[(size_t)p * (size_t)m + (size_t)j]);
+            if (strcmp(texts[j], "-0") == 0) strcpy(texts[j], "0");
+            overrides[j].path = design->names[j];
+            overrides[j].value = texts[j];
+            overrides[j].origin = (char *)"design";
+            used += (size_t)snprintf(label + used, label_size - used, "%s%s=%s", j ? ", " : "",
+                                     design->names[j], texts[j]);
+        }
+        ok = plan_add_variant(plan, label, overrides, m) >= 0;
+    }
+    free(overrides), free(texts), free(label);
+    if (!ok) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return design->n_points;
 }

@@ -62,4 +62,44 @@ void plan_axis_free(struct plan_axis *axis);
 int plan_add_grid(struct plan *plan, const struct plan_axis *axes, int n_axes, char *err,
                   size_t errlen);
 
+/* One declared range of a sampled design: "PATH=A:B" (real values, uniform on [A, B]) or
+ * "PATH=A:B:int" (the integers A..B, each equally likely: for counts such as response.units). */
+struct plan_range {
+    char *path;
+    double low, high;
+    int integer;
+};
+
+int plan_range_parse(const char *text, struct plan_range *range, char *err, size_t errlen);
+void plan_range_free(struct plan_range *range);
+
+/* A sampled design: n_points x n_parameters values, row-major (point p, parameter j at
+ * values[p * n_parameters + j]), parameter j named names[j]. Values are exactly what the
+ * variants apply: each is rounded to the 10 significant digits its override text carries. */
+struct plan_design {
+    int n_points;
+    int n_parameters;
+    char **names;
+    double *values;
+};
+
+enum { PLAN_MAX_DESIGN_POINTS = 100000 };
+
+/* Latin hypercube sample of n_points over the ranges, a pure function of `seed` (the run seed):
+ * each range is cut into n_points equal strata, every stratum holds exactly one point at a
+ * uniform position inside it, and the strata are matched across parameters by an independent
+ * random permutation per parameter (gsl_ran_shuffle on a Philox stream of its own, so the
+ * design never shares random numbers with the model). An integer range of K values gives
+ * stratum s the value A + floor(s K / n_points), so each value is taken floor(n_points / K) or
+ * ceil(n_points / K) times. Returns 0, or -1
+ * with a message (design left empty). */
+int plan_design_lhs(struct plan_design *design, const struct plan_range *ranges, int n_ranges,
+                    int n_points, unsigned long long seed, char *err, size_t errlen);
+void plan_design_free(struct plan_design *design);
+
+/* Append one variant per design point, in point order, labelled "PATH=VALUE, PATH=VALUE" like a
+ * grid point, its overrides the point's values. Returns the number of variants added, or -1 with
+ * err. */
+int plan_add_design(struct plan *plan, const struct plan_design *design, char *err, size_t errlen);
+
 #endif
