@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "memory.h"
 #include "scenario.h"
 
 void cmd_validate_help(FILE *stream) {
@@ -24,7 +25,8 @@ void cmd_validate_help(FILE *stream) {
             "                     e.g. --set states.TJK.detect.military=0.3; VALUE is YAML\n"
             "                     (a number, a name, [A, B], or ~ to remove the key)\n"
             "  --max-memory SIZE  refuse scenarios whose replicate would need more than SIZE\n"
-            "                     bytes (suffix K, M, G, T; 0 = no limit; default 16G)\n"
+            "                     bytes (suffix K, M, G, T; 0 = no limit; default: half of\n"
+            "                     physical memory)\n"
             "  -h, --help         show this help\n"
             "\n"
             "Examples:\n"
@@ -35,26 +37,6 @@ void cmd_validate_help(FILE *stream) {
             "  0  every file is valid\n"
             "  2  a file is invalid, or a usage error\n"
             "See docs/scenario-format.md for the format.\n");
-}
-
-/* "16G" -> bytes. Returns 0 or -1. */
-static int parse_size(const char *text, size_t *out) {
-    char *end;
-    double value = strtod(text, &end);
-    if (end == text || value < 0) return -1;
-    double scale = 1;
-    if (*end == 'K' || *end == 'k')
-        scale = 1024.0, end++;
-    else if (*end == 'M' || *end == 'm')
-        scale = 1048576.0, end++;
-    else if (*end == 'G' || *end == 'g')
-        scale = 1073741824.0, end++;
-    else if (*end == 'T' || *end == 't')
-        scale = 1099511627776.0, end++;
-    if (*end == 'B' || *end == 'b') end++;
-    if (*end != '\0' || value * scale > 1.8e19) return -1;
-    *out = (size_t)(value * scale);
-    return 0;
 }
 
 /* Parse the options shared with describe. Files are collected into `files`. */
@@ -80,7 +62,7 @@ static int parse_options(int argc, char **argv, const char *command,
         } else if (!only_files && max_memory &&
                    (strcmp(arg, "--max-memory") == 0 || strncmp(arg, "--max-memory=", 13) == 0)) {
             value = arg[12] == '=' ? arg + 13 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!value || parse_size(value, max_memory) != 0)
+            if (!value || memory_parse_size(value, max_memory) != 0)
                 return cli_usage_error(command, "--max-memory needs a size such as 16G or 0");
         } else if (!only_files && arg[0] == '-' && arg[1] != '\0') {
             return cli_usage_error(command, "unknown option '%s'", arg);
@@ -95,7 +77,7 @@ int cmd_validate(int argc, char **argv) {
     struct scenario_override *overrides = calloc((size_t)argc + 1, sizeof *overrides);
     char **files = calloc((size_t)argc + 1, sizeof *files);
     int n_overrides = 0, n_files = 0, status = EXIT_OK;
-    size_t max_memory = (size_t)16 << 30;
+    size_t max_memory = memory_default_limit();
     if (!overrides || !files) {
         fprintf(stderr, "c5sim validate: error: out of memory\n");
         status = EXIT_RUNTIME;

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../io/h5in.h"
+#include "../run/dist.h"
 #include "cli.h"
 #include "run_options.h"
 
@@ -42,6 +44,9 @@ void run_options_help(FILE *stream, int series_by_default) {
             "  -o, --output OUT.h5  write the HDF5 output (docs/output-format.md); without -o\n"
             "                       no file is written, only the printed summary\n"
             "      --force          overwrite an existing OUT.h5\n"
+            "      --resume OUT.h5.partial\n"
+            "                       continue an interrupted run: the same command, scenario,\n"
+            "                       --set, seed and replicates; finished items are kept\n"
             "  -q, --quiet          no progress bar (it is drawn only when stderr is a terminal)\n"
             "      --series         keep per-tick series in the file%s\n"
             "      --no-series      drop per-tick series from the file%s\n"
@@ -54,7 +59,8 @@ void run_options_help(FILE *stream, int series_by_default) {
     fprintf(stream,
             "\nExit codes: 0 success; 1 runtime failure (I/O, memory, a failed run); 2 usage or\n"
             "scenario error; 130 interrupted by SIGINT/SIGTERM (completed work items are kept in\n"
-            "OUT.h5.partial with complete=0).\n");
+            "OUT.h5.partial with complete=0; continue with --resume).\n"
+            "Under mpirun, work items are spread over the ranks (docs/cluster.md).\n");
 }
 
 static int parse_int(const char *text, long low, long high, long *value) {
@@ -144,6 +150,9 @@ static int parse_options(const struct run_command *command, int argc, char **arg
         } else if (take_value(argc, argv, &i, "-o", "--output", &value, &missing)) {
             if (missing) return cli_usage_error(name, "%s needs a file name", arg);
             options->output = value;
+        } else if (take_value(argc, argv, &i, NULL, "--resume", &value, &missing)) {
+            if (missing) return cli_usage_error(name, "--resume needs OUT.h5.partial");
+            options->resume = value;
         } else if (take_value(argc, argv, &i, NULL, "--max-memory", &value, &missing)) {
             if (missing) return cli_usage_error(name, "--max-memory needs a size");
             if (parse_bytes(value, &options->max_memory) != 0)
@@ -173,6 +182,21 @@ static int parse_options(const struct run_command *command, int argc, char **arg
         }
     }
     if (!options->scenario_path) return cli_usage_error(name, "no scenario file given");
+    if (options->resume) {
+        /* The output is the .partial's final name; an -o must agree with it. */
+        static char derived[PATH_MAX];
+        size_t length = strlen(options->resume), suffix = strlen(".partial");
+        if (length <= suffix || strcmp(options->resume + length - suffix, ".partial") != 0)
+            return cli_usage_error(name, "--resume expects OUT.h5.partial, got '%s'",
+                                   options->resume);
+        if (length - suffix >= sizeof derived)
+            return cli_usage_error(name, "--resume: path too long");
+        snprintf(derived, sizeof derived, "%.*s", (int)(length - suffix), options->resume);
+        if (options->output && strcmp(options->output, derived) != 0)
+            return cli_usage_error(name, "-o %s does not match --resume %s (it continues %s)",
+                                   options->output, options->resume, derived);
+        options->output = derived;
+    }
     if (options->series < 0) options->series = command->series_by_default;
     return 0;
 }
@@ -242,11 +266,229 @@ static struct scenario *load_base(const struct run_options *options, const char 
     return base;
 }
 
+/* The --set overrides of the base, one per line, in order: stored in the file, so that --resume
+ * can refuse a .partial made with other overrides. */
+static char *joined_overrides(const struct run_options *options) {
+    size_t size = 1;
+    for (int i = 0; i < options->n_sets; i++) size += strlen(options->sets[i]) + 1;
+    char *text = malloc(size);
+    if (!text) return NULL;
+    text[0] = '\0';
+    for (int i = 0; i < options->n_sets; i++) {
+        if (i > 0) strcat(text, "\n");
+        strcat(text, options->sets[i]);
+    }
+    return text;
+}
+
+/* How to continue: the command line without -o, --force and --resume, plus --resume. */
+static void print_resume_hint(int argc, char **argv, const char *partial) {
+    fprintf(stderr, "To continue it: c5sim");
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--force") == 0) continue;
+        if (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0 ||
+            strcmp(arg, "--resume") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(arg, "--output=", 9) == 0 || strncmp(arg, "--resume=", 9) == 0) continue;
+        int plain = arg[0] != '\0' && strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST"
+                                                  "UVWXYZ0123456789-_./=:,+@%") == strlen(arg);
+        fprintf(stderr, plain ? " %s" : " '%s'", arg);
+    }
+    fprintf(stderr, " --resume %s\n", partial);
+}
+
+/* --resume, before anything is read or reopened: the .partial must come from the same command,
+ * seed, replicates, ticks, --set overrides and number of variants (h5out_resume() then checks
+ * the scenario text, and each variant's label and overrides as it is reopened). Prints the
+ * refusal, naming what differs; returns 0 or EXIT_USAGE. */
+static int check_resume_provenance(const struct run_session *session) {
+    const char *name = session->command, *path = session->options->resume;
+    char err[1024] = "", command[64] = "", stored[8192] = "";
+    unsigned long long seed = 0, replicates = 0, ticks = 0;
+    struct h5in *in = h5in_open(path, err, sizeof err);
+    int readable =
+        in && h5in_attr_string(in, "/", "command", command, sizeof command, err, sizeof err) == 0 &&
+        h5in_attr_u64(in, "/", "seed", &seed, err, sizeof err) == 0 &&
+        h5in_attr_u64(in, "/", "replicates", &replicates, err, sizeof err) == 0 &&
+        h5in_attr_u64(in, "/", "ticks", &ticks, err, sizeof err) == 0;
+    int has_overrides = readable ? h5in_attr_string(in, "/", "set_overrides", stored, sizeof stored,
+                                                    err, sizeof err)
+                                 : -1;
+    long variants = readable ? h5in_group_size(in, "/variants", err, sizeof err) : -1;
+    h5in_close(in);
+    if (!readable || has_overrides < 0 || variants < 0) {
+        fprintf(stderr, "c5sim %s: error: cannot resume: %s\n", name,
+                err[0] ? err : "not a c5sim output file");
+        return EXIT_USAGE;
+    }
+    if (has_overrides == 1) {
+        fprintf(stderr, "c5sim %s: error: cannot resume: %s does not record its --set overrides\n",
+                name, path);
+        return EXIT_USAGE;
+    }
+    char *wanted = joined_overrides(session->options);
+    if (!wanted) {
+        fprintf(stderr, "c5sim %s: error: out of memory\n", name);
+        return EXIT_RUNTIME;
+    }
+    for (char *c = stored; *c; c++)
+        if (*c == '\n') *c = ' ';
+    for (char *c = wanted; *c; c++)
+        if (*c == '\n') *c = ' ';
+    char differs[9000] = "";
+    if (strcmp(command, name) != 0)
+        snprintf(differs, sizeof differs, "it was written by `c5sim %s`", command);
+    else if (seed != session->base_world->seed)
+        snprintf(differs, sizeof differs, "it was run with seed %llu, this command has %llu", seed,
+                 (unsigned long long)session->base_world->seed);
+    else if (strcmp(stored, wanted) != 0)
+        snprintf(differs, sizeof differs,
+                 "it was run with --set overrides [%s], this command has [%s]", stored, wanted);
+    else if (replicates != (unsigned long long)session->plan->replicates)
+        snprintf(differs, sizeof differs, "it has %llu replicates, this command %d", replicates,
+                 session->plan->replicates);
+    else if (ticks != (unsigned long long)session->base_world->ticks)
+        snprintf(differs, sizeof differs, "it has %llu ticks, this command %d", ticks,
+                 session->base_world->ticks);
+    else if (variants != session->plan->n_variants)
+        snprintf(differs, sizeof differs, "it has %ld variants, this command %d", variants,
+                 session->plan->n_variants);
+    free(wanted);
+    if (differs[0]) {
+        fprintf(stderr, "c5sim %s: error: cannot resume %s: %s\n", name, path, differs);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Rank 0: open the output (new, or the .partial to continue) and list the items still to run;
+ * results are allocated, with the finished items' figures read back when resuming. Prints its
+ * own errors; returns 0 or an exit code. */
+static int prepare_output(struct run_session *session, struct runner *runner,
+                          struct scenario *file_scenario, const char *command_line,
+                          const struct runner_options *run_options, long **todo, long *n_todo) {
+    const struct run_options *options = session->options;
+    const char *name = session->command;
+    char err[1024] = "";
+    if (runner_results_alloc(runner, &session->results, err, sizeof err) != 0) {
+        fprintf(stderr, "c5sim %s: error: %s\n", name, err);
+        return EXIT_RUNTIME;
+    }
+    long total = session->results.items_total;
+    unsigned char *done = calloc((size_t)total, 1);
+    *todo = malloc((size_t)total * sizeof **todo);
+    if (!done || !*todo) {
+        free(done);
+        fprintf(stderr, "c5sim %s: error: out of memory\n", name);
+        return EXIT_RUNTIME;
+    }
+    int code = 0;
+    if (options->resume) {
+        code = check_resume_provenance(session);
+        if (code == 0 && runner_results_restore(&session->results, options->resume, done, err,
+                                                sizeof err) != 0) {
+            fprintf(stderr, "c5sim %s: error: cannot resume: %s\n", name, err);
+            code = EXIT_USAGE;
+        }
+    }
+    if (code == 0 && options->output) {
+        size_t source_length = 0;
+        const char *source = scenario_source(file_scenario, &source_length);
+        struct h5out_provenance provenance = {
+            .command = name,
+            .command_line = command_line,
+            .scenario_filename = scenario_filename(file_scenario),
+            .scenario_source = source,
+            .scenario_length = source_length,
+            .seed = session->base_world->seed,
+            .replicates = session->plan->replicates,
+            .ticks = session->base_world->ticks,
+        };
+        if (options->resume) {
+            session->out = h5out_resume(options->resume, &provenance, err, sizeof err);
+        } else {
+            session->out =
+                h5out_create(options->output, options->force, &provenance, err, sizeof err);
+            char *overrides = session->out ? joined_overrides(options) : NULL;
+            if (session->out &&
+                (!overrides ||
+                 h5out_set_attr_string(session->out, "/", "set_overrides", overrides) != 0)) {
+                snprintf(err, sizeof err, "%s",
+                         overrides ? h5out_error(session->out) : "out of memory");
+                h5out_abort(session->out);
+                session->out = NULL;
+            }
+            free(overrides);
+        }
+        if (!session->out) {
+            fprintf(stderr, "c5sim %s: error: %s%s\n", name,
+                    options->resume ? "cannot resume: " : "", err);
+            code = options->resume ? EXIT_USAGE : EXIT_RUNTIME;
+        } else if (h5out_write_world(session->out, session->base_world) != 0) {
+            fprintf(stderr, "c5sim %s: error: %s\n", name, h5out_error(session->out));
+            code = EXIT_RUNTIME;
+        } else if (runner_begin_output(runner, session->out, run_options, err, sizeof err) != 0) {
+            fprintf(stderr, "c5sim %s: error: %s%s\n", name,
+                    options->resume ? "cannot resume: " : "", err);
+            code = options->resume ? EXIT_USAGE : EXIT_RUNTIME;
+        }
+    }
+    /* What is left: every item not yet in the file. An item read back but not kept by the
+     * writer (an event log is cut at its first gap) is run again and its figures replaced. */
+    *n_todo = 0;
+    int replicates = session->plan->replicates;
+    for (long item = 0; code == 0 && item < total; item++) {
+        int in_file = session->out && options->resume &&
+                      h5out_variant_has_replicate(session->out, (int)(item / replicates),
+                                                  (int)(item % replicates));
+        if (in_file && !done[item]) {
+            fprintf(stderr, "c5sim %s: error: cannot resume: item %ld is in %s but unreadable\n",
+                    name, item, options->resume);
+            code = EXIT_USAGE;
+        }
+        if (!in_file) (*todo)[(*n_todo)++] = item;
+    }
+    session->results.items_written = total - *n_todo;
+    if (code == 0 && options->resume)
+        fprintf(stderr, "c5sim %s: resuming %s: %ld of %ld work items already done\n", name,
+                options->resume, session->results.items_written, total);
+    free(done);
+    return code;
+}
+
+static int run_command_body(const struct run_command *command, int argc, char **argv);
+
 int run_command_main(const struct run_command *command, int argc, char **argv) {
+    const char *name = command->name;
+    char start_error[256] = "";
+    if (dist_start(&argc, &argv, start_error, sizeof start_error) != 0) {
+        fprintf(stderr, "c5sim %s: error: %s\n", name, start_error);
+        dist_finish();
+        return EXIT_RUNTIME;
+    }
+    if (dist_rank() != 0) {
+        /* Every rank does the same checks; only rank 0 speaks (it also reports other ranks'
+         * failures, which they send it). */
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) {
+            /* Nothing to do: the rank then prints as rank 0 does. */
+        }
+    }
+    int code = run_command_body(command, argc, argv);
+    dist_finish();
+    return code;
+}
+
+static int run_command_body(const struct run_command *command, int argc, char **argv) {
     const char *name = command->name;
     struct run_options options;
     int code = parse_options(command, argc, argv, &options);
     if (code != 0) return code;
+    /* From here on a SIGINT/SIGTERM only sets the flag: loading and opening are quick, and the
+     * runner stops at the next item boundary, keeping what is done. */
+    install_stop_handlers();
     if (options.events && !options.output)
         return cli_usage_error(name, "--events needs -o OUT.h5 (the log goes to the file)");
 
@@ -274,6 +516,7 @@ int run_command_main(const struct run_command *command, int argc, char **argv) {
         .plan = plan_alloc(replicates),
     };
     struct runner *runner = NULL;
+    long *todo = NULL, n_todo = 0;
     char err[1024] = "";
     char *command_line = quoted_command_line(argc, argv);
     if (!session.plan || !command_line) {
@@ -297,46 +540,35 @@ int run_command_main(const struct run_command *command, int argc, char **argv) {
         .keep_trust = options.series,
         .keep_events = options.events,
         .max_memory = options.max_memory,
-        .progress = !options.quiet && isatty(STDERR_FILENO),
+        .progress = !options.quiet && isatty(STDERR_FILENO) && dist_size() == 1,
         .progress_stream = stderr,
         .stop = &stop_requested,
     };
-    if (options.output) {
-        size_t source_length = 0;
-        const char *source = scenario_source(file_scenario, &source_length);
-        struct h5out_provenance provenance = {
-            .command = name,
-            .command_line = command_line,
-            .scenario_filename = scenario_filename(file_scenario),
-            .scenario_source = source,
-            .scenario_length = source_length,
-            .seed = base_world->seed,
-            .replicates = replicates,
-            .ticks = base_world->ticks,
-        };
-        session.out = h5out_create(options.output, options.force, &provenance, err, sizeof err);
-        if (!session.out) {
-            fprintf(stderr, "c5sim %s: error: %s\n", name, err);
-            code = EXIT_RUNTIME;
-            goto done;
-        }
-        if (h5out_write_world(session.out, base_world) != 0) {
-            fprintf(stderr, "c5sim %s: error: %s\n", name, h5out_error(session.out));
-            code = EXIT_RUNTIME;
-            goto done;
-        }
-        if (runner_begin_output(runner, session.out, &run_options, err, sizeof err) != 0) {
-            fprintf(stderr, "c5sim %s: error: %s\n", name, err);
-            code = EXIT_RUNTIME;
-            goto done;
-        }
-    }
+    /* Testing only (tests/dist): behave as if interrupted once this many items are written. */
+    const char *stop_after = getenv("C5SIM_TEST_STOP_AFTER");
+    if (stop_after) run_options.stop_after_items = atol(stop_after);
 
-    install_stop_handlers();
-    int status =
-        runner_execute(runner, &run_options, session.out, &session.results, err, sizeof err);
+    /* Only rank 0 touches the output; every rank learns whether it could. */
+    if (dist_rank() == 0)
+        code = prepare_output(&session, runner, file_scenario, command_line, &run_options, &todo,
+                              &n_todo);
+    /* Rank 0 has said why it failed and exits with its code; the others exit 0, so that
+     * mpirun passes rank 0's code on. */
+    if (!dist_all_ok(code == 0)) goto done;
+
+    int status = dist_execute(runner, &run_options, todo, n_todo, session.out, &session.results,
+                              err, sizeof err);
+    if (dist_rank() != 0) {
+        /* Rank 0 reports, summarises and writes; this rank only says how it ended. */
+        code = status < 0 ? EXIT_RUNTIME : status == 1 ? EXIT_INTERRUPTED : EXIT_OK;
+        goto done;
+    }
     if (status < 0) {
         fprintf(stderr, "c5sim %s: error: %s\n", name, err);
+        if (session.out)
+            fprintf(stderr, "c5sim %s: %ld of %ld work items were saved in %s (complete=0)\n", name,
+                    session.results.items_written, session.results.items_total,
+                    h5out_partial_path(session.out));
         code = EXIT_RUNTIME;
         goto done;
     }
@@ -346,6 +578,7 @@ int run_command_main(const struct run_command *command, int argc, char **argv) {
         if (session.out)
             fprintf(stderr, " and saved in %s (complete=0)", h5out_partial_path(session.out));
         fputc('\n', stderr);
+        if (session.out) print_resume_hint(argc, argv, h5out_partial_path(session.out));
         code = EXIT_INTERRUPTED;
         goto done;
     }
@@ -370,6 +603,7 @@ int run_command_main(const struct run_command *command, int argc, char **argv) {
 
 done:
     if (session.out) h5out_abort(session.out);
+    free(todo);
     runner_free(runner);
     runner_results_free(&session.results);
     plan_free(session.plan);

@@ -22,7 +22,8 @@ struct run_options {
     int threads;      /* -t; 0 = every core */
     const char *sets[RUN_OPTIONS_MAX_LIST];
     int n_sets;
-    const char *output; /* -o */
+    const char *output; /* -o (derived from --resume when absent) */
+    const char *resume; /* --resume OUT.h5.partial */
     int force;
     int quiet;
     int series; /* -1 = command default, 0 = --no-series, 1 = --series */

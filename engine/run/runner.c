@@ -7,6 +7,7 @@
 
 #include <omp.h>
 
+#include "../io/h5in.h"
 #include "runner.h"
 
 struct runner {
@@ -183,7 +184,12 @@ struct execution {
     const struct runner_options *options;
     struct sim_options sim_options;
     struct h5out *out;
-    struct runner_results *results;
+    struct runner_results *results;   /* NULL with hooks->on_result */
+    const struct runner_hooks *hooks; /* NULL when the runner writes and keeps items itself */
+    const long *items;                /* the plan items to run, in the order they are written */
+    long n_items;
+    int replicates;
+    long progress_base, progress_total; /* items done before this execution, items in all */
     struct slot *slots;
     long window;
     atomic_long next_item;
@@ -203,18 +209,34 @@ static void fail(struct execution *execution, const char *message) {
 }
 
 static int stopping(const struct execution *execution) {
+    long stop_after = execution->options->stop_after_items;
     return atomic_load(&execution->failed) ||
-           (execution->options->stop && *execution->options->stop);
+           (execution->options->stop && *execution->options->stop) ||
+           (stop_after > 0 && atomic_load(&execution->written) >= stop_after);
 }
 
 /* Writer side (master thread only): write every ready item that comes next in plan order. */
 static void drain(struct execution *execution) {
-    long replicates = execution->results->replicates;
+    long replicates = execution->replicates;
+    const struct runner_hooks *hooks = execution->hooks;
+    if (hooks && hooks->poll && !atomic_load(&execution->failed)) {
+        char message[512] = "";
+        if (hooks->poll(hooks->context, message, sizeof message) != 0) fail(execution, message);
+    }
+    long stop_after = execution->options->stop_after_items;
     for (;;) {
-        long item = atomic_load(&execution->written);
-        struct slot *slot = &execution->slots[item % execution->window];
-        if (atomic_load(&slot->ready) != item + 1) break;
-        if (execution->out && !atomic_load(&execution->failed)) {
+        long position = atomic_load(&execution->written);
+        if (position >= execution->n_items) break;
+        if (stop_after > 0 && position >= stop_after) break; /* testing: exactly that many */
+        struct slot *slot = &execution->slots[position % execution->window];
+        if (atomic_load(&slot->ready) != position + 1) break;
+        long item = execution->items[position];
+        if (hooks && hooks->on_result && !atomic_load(&execution->failed)) {
+            char message[512] = "";
+            if (hooks->on_result(hooks->context, position, item, slot->result, slot->events.events,
+                                 slot->events.count, message, sizeof message) != 0)
+                fail(execution, message);
+        } else if (execution->out && !atomic_load(&execution->failed)) {
             int variant = (int)(item / replicates), replicate = (int)(item % replicates);
             if (h5out_variant_write_replicate(execution->out, variant, replicate, slot->result) !=
                     0 ||
@@ -226,10 +248,11 @@ static void drain(struct execution *execution) {
         slot->events.count = 0;
         atomic_store(&slot->ready, 0);
         if (atomic_load(&execution->failed)) break;
-        atomic_store(&execution->written, item + 1);
+        atomic_store(&execution->written, position + 1);
     }
     long written = atomic_load(&execution->written);
-    progress_draw(&execution->progress, written, execution->results->items_total, 0);
+    progress_draw(&execution->progress, execution->progress_base + written,
+                  execution->progress_total, 0);
     double now = now_seconds();
     if (execution->out && now - execution->last_flush > 5.0) {
         /* Keep the .partial useful if the process dies: flush every few seconds. */
@@ -238,9 +261,8 @@ static void drain(struct execution *execution) {
     }
 }
 
-static void keep_totals(struct execution *execution, int variant, int replicate,
-                        const struct sim_result *result) {
-    struct runner_results *results = execution->results;
+void runner_results_keep(struct runner_results *results, int variant, int replicate,
+                         const struct sim_result *result) {
     double *item = (double *)runner_results_item(results, variant, replicate);
     for (int m = 0; m < METRIC_COUNT; m++)
         for (int s = 0; s < results->n_states; s++)
@@ -261,7 +283,7 @@ static void keep_totals(struct execution *execution, int variant, int replicate,
 
 static void work(struct execution *execution, int is_writer) {
     const struct plan *plan = execution->runner->plan;
-    long total = execution->results->items_total;
+    long total = execution->n_items;
     struct sim_workspace *workspace = NULL;
     int workspace_variant = -1;
     char message[512];
@@ -273,12 +295,13 @@ static void work(struct execution *execution, int is_writer) {
         sim_options.event_ctx = &log;
     }
     while (!stopping(execution)) {
-        long item = atomic_fetch_add(&execution->next_item, 1);
-        if (item >= total) break;
+        long position = atomic_fetch_add(&execution->next_item, 1);
+        if (position >= total) break;
+        long item = execution->items[position];
         int variant = (int)(item / plan->replicates), replicate = (int)(item % plan->replicates);
         const struct world *world = execution->runner->worlds[variant];
         /* Wait until the slot's previous occupant (item - window) has been written. */
-        while (item >= atomic_load(&execution->written) + execution->window &&
+        while (position >= atomic_load(&execution->written) + execution->window &&
                !stopping(execution)) {
             if (is_writer)
                 drain(execution);
@@ -296,7 +319,7 @@ static void work(struct execution *execution, int is_writer) {
                 break;
             }
         }
-        struct slot *slot = &execution->slots[item % execution->window];
+        struct slot *slot = &execution->slots[position % execution->window];
         if (slot->variant != variant) {
             sim_result_free(slot->result);
             slot->result = sim_result_alloc(world, &execution->sim_options);
@@ -319,7 +342,8 @@ static void work(struct execution *execution, int is_writer) {
             fail(execution, "out of memory for the event log");
             break;
         }
-        keep_totals(execution, variant, replicate, slot->result);
+        if (execution->results && !(execution->hooks && execution->hooks->on_result))
+            runner_results_keep(execution->results, variant, replicate, slot->result);
         if (execution->options->keep_events) {
             /* Hand the log to the slot; take the slot's empty buffer in exchange. */
             struct event_log spare = slot->events;
@@ -327,15 +351,15 @@ static void work(struct execution *execution, int is_writer) {
             log = spare;
             log.count = 0;
         }
-        atomic_store(&slot->ready, item + 1);
+        atomic_store(&slot->ready, position + 1);
         if (is_writer) drain(execution);
     }
     sim_free(workspace);
     free(log.events);
 }
 
-int runner_execute(struct runner *runner, const struct runner_options *options, struct h5out *out,
-                   struct runner_results *results, char *err, size_t errlen) {
+int runner_results_alloc(const struct runner *runner, struct runner_results *results, char *err,
+                         size_t errlen) {
     const struct plan *plan = runner->plan;
     memset(results, 0, sizeof *results);
     if (plan->n_variants < 1 || plan->replicates < 1) {
@@ -355,16 +379,84 @@ int runner_execute(struct runner *runner, const struct runner_options *options, 
         calloc(items * (size_t)(first->n_types > 0 ? first->n_types : 1), sizeof(double));
     if (!results->totals || !results->type_harm) {
         runner_results_free(results);
-        snprintf(err, errlen, "out of memory for %ld work items", results->items_total);
+        snprintf(err, errlen, "out of memory for %ld work items", plan_item_count(plan));
         return -1;
     }
+    return 0;
+}
+
+int runner_results_restore(struct runner_results *results, const char *partial_path,
+                           unsigned char *done, char *err, size_t errlen) {
+    struct h5in *in = h5in_open(partial_path, err, errlen);
+    if (!in) return -1;
+    size_t R = (size_t)results->replicates, S = (size_t)results->n_states;
+    size_t K = (size_t)results->n_types;
+    double *harm_by_type = malloc(R * (S * K > 0 ? S * K : 1) * sizeof *harm_by_type);
+    int status = harm_by_type ? 0 : -1;
+    if (status) snprintf(err, errlen, "out of memory");
+    for (int v = 0; v < results->n_variants && status == 0; v++) {
+        unsigned char *written = done + (size_t)v * R;
+        double *totals = (double *)runner_results_item(results, v, 0);
+        status = h5in_variant_figures(in, v, results->replicates, results->n_states,
+                                      results->n_types, written, totals, harm_by_type, err, errlen);
+        for (size_t r = 0; status == 0 && r < R; r++) {
+            if (!written[r]) continue;
+            /* Summed over states in index order, as runner_results_keep() does, so the
+             * statistics are the same bits as an uninterrupted run's. */
+            double *type_harm = results->type_harm + ((size_t)v * R + r) * K;
+            for (size_t k = 0; k < K; k++) {
+                double sum = 0.0;
+                for (size_t s = 0; s < S; s++) sum += harm_by_type[(r * S + s) * K + k];
+                type_harm[k] = sum;
+            }
+            results->items_written++;
+        }
+    }
+    free(harm_by_type);
+    h5in_close(in);
+    return status;
+}
+
+int runner_execute(struct runner *runner, const struct runner_options *options, struct h5out *out,
+                   struct runner_results *results, char *err, size_t errlen) {
+    if (runner_results_alloc(runner, results, err, errlen) != 0) return -1;
+    long *items = malloc((size_t)results->items_total * sizeof *items);
+    if (!items) {
+        runner_results_free(results);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (long i = 0; i < results->items_total; i++) items[i] = i;
+    int status = runner_execute_items(runner, options, items, results->items_total, out, results,
+                                      NULL, err, errlen);
+    free(items);
+    return status;
+}
+
+int runner_execute_items(struct runner *runner, const struct runner_options *options,
+                         const long *items, long n_items, struct h5out *out,
+                         struct runner_results *results, const struct runner_hooks *hooks,
+                         char *err, size_t errlen) {
+    const struct plan *plan = runner->plan;
+    int hooked = hooks && hooks->on_result;
+    if (!hooked && !results) {
+        snprintf(err, errlen, "no results to keep the items in");
+        return -1;
+    }
+    if (n_items <= 0) return 0;
+    for (long i = 0; i < n_items; i++)
+        if (items[i] < 0 || items[i] >= plan_item_count(plan)) {
+            snprintf(err, errlen, "work item %ld is not in the plan (%ld items)", items[i],
+                     plan_item_count(plan));
+            return -1;
+        }
 
     int threads = options->threads > 0 ? options->threads : omp_get_num_procs();
     /* Fewer items than threads (a large single run): the spare threads work inside each
      * replicate, splitting its threats; the model keeps the bits the same either way. */
     int outer = threads, inner = 1;
-    if ((long)threads > results->items_total) {
-        outer = (int)results->items_total;
+    if ((long)threads > n_items) {
+        outer = (int)n_items;
         inner = threads / outer;
     }
 
@@ -374,8 +466,14 @@ int runner_execute(struct runner *runner, const struct runner_options *options, 
         .sim_options = {.keep_series = options->keep_series,
                         .keep_trust = options->keep_trust,
                         .threads = inner},
-        .out = out,
-        .results = results,
+        .out = hooked ? NULL : out,
+        .results = hooked ? NULL : results,
+        .hooks = hooks,
+        .items = items,
+        .n_items = n_items,
+        .replicates = plan->replicates,
+        .progress_base = hooked ? 0 : results->items_written,
+        .progress_total = hooked ? n_items : results->items_total,
         .window = 4L * outer,
         .err = err,
         .errlen = errlen,
@@ -388,7 +486,6 @@ int runner_execute(struct runner *runner, const struct runner_options *options, 
     atomic_init(&execution.workers_left, outer - 1);
     execution.slots = calloc((size_t)execution.window, sizeof *execution.slots);
     if (!execution.slots) {
-        runner_results_free(results);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -424,17 +521,21 @@ int runner_execute(struct runner *runner, const struct runner_options *options, 
         }
     }
 
-    results->items_written = atomic_load(&execution.written);
-    results->seconds = now_seconds() - start;
-    progress_draw(&execution.progress, results->items_written, results->items_total, 1);
+    long written = atomic_load(&execution.written);
+    if (!hooked) {
+        results->items_written += written;
+        results->seconds += now_seconds() - start;
+    }
+    progress_draw(&execution.progress, execution.progress_base + written, execution.progress_total,
+                  1);
     for (long i = 0; i < execution.window; i++) {
         sim_result_free(execution.slots[i].result);
         free(execution.slots[i].events.events);
     }
     free(execution.slots);
     if (atomic_load(&execution.failed)) return -1;
-    if (results->items_written < results->items_total) {
-        results->interrupted = 1;
+    if (written < n_items) {
+        if (!hooked) results->interrupted = 1;
         return 1;
     }
     return 0;

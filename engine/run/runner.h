@@ -25,6 +25,20 @@ struct runner_options {
     int progress;                /* draw a progress bar on `progress_stream` */
     FILE *progress_stream;       /* usually stderr */
     volatile sig_atomic_t *stop; /* set (by a signal handler) to stop between work items */
+    long stop_after_items;       /* testing (tests/dist): act as if stopped once exactly this
+                                    many items of one execution are written; 0 = never */
+};
+
+/* Hooks through which dist.c spreads items over MPI ranks. Both are called on the writer thread
+ * (the thread that called runner_execute_items), which is the only one that may talk to MPI. */
+struct runner_hooks {
+    void *context;
+    /* Instead of writing to `out` and keeping totals: receives every finished item, in list
+     * order; `index` is the item's position in the list. Returns 0, or -1 with err. */
+    int (*on_result)(void *context, long index, long item, const struct sim_result *result,
+                     const struct sim_event *events, size_t n_events, char *err, size_t errlen);
+    /* Called often (between items and while waiting). Returns 0, or -1 with err to stop. */
+    int (*poll)(void *context, char *err, size_t errlen);
 };
 
 /* Per-replicate figures kept in memory for the statistics (small: metrics x states). */
@@ -56,6 +70,31 @@ int runner_begin_output(struct runner *runner, struct h5out *out,
  * 1 when stopped by the flag (results hold the completed prefix), -1 on failure with err. */
 int runner_execute(struct runner *runner, const struct runner_options *options, struct h5out *out,
                    struct runner_results *results, char *err, size_t errlen);
+
+/* Size `results` for the plan (every figure zero, nothing written yet). Returns 0 or -1. */
+int runner_results_alloc(const struct runner *runner, struct runner_results *results, char *err,
+                         size_t errlen);
+
+/* Read back the figures of the items an interrupted run left in `partial_path` (--resume) into
+ * `results` (allocated for the same plan); done[item] = 1 for each item found. Returns 0 or -1. */
+int runner_results_restore(struct runner_results *results, const char *partial_path,
+                           unsigned char *done, char *err, size_t errlen);
+
+/* Keep one item's totals in `results` (what the runner does for each item it runs). */
+void runner_results_keep(struct runner_results *results, int variant, int replicate,
+                         const struct sim_result *result);
+
+/* Run only the listed plan items (`items`: plan item indices, each once; written in list order,
+ * which should be increasing for a file in plan order). Without hooks (NULL), each item is
+ * written to `out` (may be NULL) and kept in `results` (allocated by runner_results_alloc;
+ * items not listed are left as they are, e.g. read back from a .partial), and
+ * results->items_written grows by the items done. With hooks->on_result, items go there instead
+ * and `results` may be NULL. Returns 0 when every listed item ran, 1 when stopped by the flag
+ * (the items done are a prefix of the list), -1 on failure with err. */
+int runner_execute_items(struct runner *runner, const struct runner_options *options,
+                         const long *items, long n_items, struct h5out *out,
+                         struct runner_results *results, const struct runner_hooks *hooks,
+                         char *err, size_t errlen);
 
 void runner_results_free(struct runner_results *results);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../model/metrics.h"
+#include "../util/memory.h"
 #include "internal.h"
 #include "report.h"
 
@@ -249,18 +250,6 @@ size_t scenario_memory_estimate(const struct scenario *s, const char **driver) {
     return estimate(s, driver, NULL, driver_text, sizeof driver_text);
 }
 
-static void format_bytes(size_t bytes, char *out, size_t size) {
-    double value = (double)bytes;
-    if (value >= 1073741824.0)
-        snprintf(out, size, "%.1f GiB", value / 1073741824.0);
-    else if (value >= 1048576.0)
-        snprintf(out, size, "%.1f MiB", value / 1048576.0);
-    else if (value >= 1024.0)
-        snprintf(out, size, "%.1f KiB", value / 1024.0);
-    else
-        snprintf(out, size, "%zu bytes", bytes);
-}
-
 struct world *scenario_compile(const struct scenario *s, size_t max_memory_bytes,
                                struct scenario_errors *errors) {
     char driver[2 * WORLD_NAME_MAX + 32];
@@ -274,8 +263,13 @@ struct world *scenario_compile(const struct scenario *s, size_t max_memory_bytes
             snprintf(prefix, sizeof prefix, "%s:%d:%d", s->filename, node ? node->line : 1,
                      node ? node->column : 1);
         char need[32], limit[32];
-        format_bytes(bytes, need, sizeof need);
-        format_bytes(max_memory_bytes, limit, sizeof limit);
+        memory_format_size(bytes, need, sizeof need);
+        memory_format_size(max_memory_bytes, limit, sizeof limit);
+        /* "about 1.0 GiB, above the limit of 1.0 GiB" would read as a contradiction. */
+        if (strcmp(need, limit) == 0) {
+            snprintf(need, sizeof need, "%zu bytes", bytes);
+            snprintf(limit, sizeof limit, "%zu bytes", max_memory_bytes);
+        }
         errors_add(errors,
                    "%s: error: %s: a replicate would need about %s, above the memory limit of %s "
                    "(expected a smaller value here, or a larger limit)",

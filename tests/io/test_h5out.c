@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "io_fixture.h"
+#include "../common/leak_check.h"
 
 enum { REPLICATES = 3 };
 
@@ -149,6 +150,7 @@ Test(h5out, root_attributes_and_scenario) {
     H5Dclose(source);
     H5Gclose(scenario);
     H5Fclose(file);
+    expect_no_leaks();
 }
 
 Test(h5out, world_tables) {
@@ -224,6 +226,7 @@ Test(h5out, world_tables) {
     cr_expect_eq(dims[1], FIXTURE_DOMAINS);
     H5Fclose(file);
     world_free(world);
+    expect_no_leaks();
 }
 
 Test(h5out, variant_values) {
@@ -346,6 +349,7 @@ Test(h5out, variant_values) {
     read_doubles(file, "/comparison/one", &scalar);
     cr_expect_eq(scalar, 2.5);
     H5Fclose(file);
+    expect_no_leaks();
 }
 
 Test(h5out, event_log) {
@@ -390,6 +394,7 @@ Test(h5out, event_log) {
     H5Dclose(dataset);
     H5Tclose(type);
     H5Fclose(file);
+    expect_no_leaks();
 }
 
 /* Every dataset in the file must say what it holds. */
@@ -421,6 +426,7 @@ Test(h5out, every_dataset_is_described) {
     cr_expect_str_eq(dims, "replicate,tick,truster,trusted");
     H5Dclose(dataset);
     H5Fclose(file);
+    expect_no_leaks();
 }
 
 Test(h5out, same_inputs_same_values) {
@@ -438,6 +444,7 @@ Test(h5out, same_inputs_same_values) {
     cr_expect_eq(memcmp(a.bytes, b.bytes, a.size), 0);
     free(a.bytes);
     free(b.bytes);
+    expect_no_leaks();
 }
 
 Test(h5out, empty_tables_and_scenario) {
@@ -470,6 +477,7 @@ Test(h5out, empty_tables_and_scenario) {
     H5Gclose(scenario);
     H5Fclose(file);
     world_free(world);
+    expect_no_leaks();
 }
 
 Test(h5out, misuse_is_refused_with_a_message) {
@@ -539,4 +547,5 @@ Test(h5out, misuse_is_refused_with_a_message) {
     H5Fclose(file);
     fixture_result_free(result);
     world_free(world);
+    expect_no_leaks();
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "io_fixture.h"
+#include "../common/leak_check.h"
 
 static char directory[256];
 
@@ -63,6 +64,7 @@ Test(destination, existing_file_needs_force) {
     cr_expect_str_eq(content, "earlier result", "the existing file must stay untouched");
     cr_assert_eq(create_and_finish(path, 1, err, sizeof err), 0, "%s", err);
     cr_expect_gt(H5Fis_hdf5(path), 0, "--force replaces it with the new output");
+    expect_no_leaks();
 }
 
 Test(destination, directory_is_refused) {
@@ -70,6 +72,7 @@ Test(destination, directory_is_refused) {
     struct h5out_provenance provenance = fixture_provenance(1);
     cr_expect_null(h5out_create(directory, 1, &provenance, err, sizeof err));
     cr_expect_neq(strstr(err, "is a directory"), NULL, "%s", err);
+    expect_no_leaks();
 }
 
 /* Tests run as root, who may write almost anywhere: use places that fail for root too. */
@@ -87,6 +90,7 @@ Test(destination, unwritable_places_are_refused) {
     cr_expect_neq(strstr(err, "/proc"), NULL, "%s", err);
     cr_expect_null(h5out_create("", 1, &provenance, err, sizeof err));
     cr_expect_neq(strstr(err, "no output file"), NULL, "%s", err);
+    expect_no_leaks();
 }
 
 Test(destination, stale_partial_needs_resume_or_force) {
@@ -101,6 +105,7 @@ Test(destination, stale_partial_needs_resume_or_force) {
     cr_assert_eq(create_and_finish(path, 1, err, sizeof err), 0, "%s", err);
     cr_expect_not(fixture_exists(partial));
     cr_expect(fixture_exists(path));
+    expect_no_leaks();
 }
 
 /* Child: write a variant far larger than the file-size limit, report the writer's message
@@ -160,6 +165,7 @@ Test(destination, full_disk_leaves_no_output) {
     /* The operating system's reason reaches the message (EFBIG here, ENOSPC on a full disk). */
     cr_expect_neq(strstr(message, "File too large"), NULL, "message: '%s'", message);
     cr_expect_not(fixture_exists(path), "a failed write must leave no final file");
+    expect_no_leaks();
 }
 
 /* Child: write and flush two replicates of three, tell the parent, then wait to be killed. */
@@ -218,4 +224,5 @@ Test(destination, killed_writer_leaves_only_partial) {
     cr_expect_eq(written[1], 1);
     cr_expect_eq(written[2], 0);
     H5Fclose(file);
+    expect_no_leaks();
 }

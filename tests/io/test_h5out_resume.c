@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "io_fixture.h"
+#include "../common/leak_check.h"
 
 enum { REPLICATES = 5 };
 
@@ -148,6 +149,7 @@ Test(resume, finished_file_equals_uninterrupted_run) {
     H5Gclose(root);
     H5Fclose(file);
     world_free(world);
+    expect_no_leaks();
 }
 
 Test(resume, another_run_is_refused) {
@@ -195,6 +197,7 @@ Test(resume, another_run_is_refused) {
     h5out_abort(out);
     cr_expect(fixture_exists(partial), "a refused resume leaves the .partial alone");
     world_free(world);
+    expect_no_leaks();
 }
 
 Test(resume, missing_complete_or_unreadable_files_are_refused) {
@@ -216,4 +219,5 @@ Test(resume, missing_complete_or_unreadable_files_are_refused) {
     cr_expect_null(resume(path, fixture_provenance(REPLICATES), err, sizeof err));
     cr_expect_neq(strstr(err, "already complete"), NULL, "%s", err);
     world_free(world);
+    expect_no_leaks();
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "io/sha256.h"
+#include "../common/leak_check.h"
 
 static void expect_hex(const void *data, size_t length, const char *expected) {
     char hex[SHA256_HEX_CHARS];
@@ -17,6 +18,7 @@ Test(sha256, fips_180_vectors) {
     const char *two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
     expect_hex(two_blocks, strlen(two_blocks),
                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    expect_no_leaks();
 }
 
 Test(sha256, one_million_a) {
@@ -26,6 +28,7 @@ Test(sha256, one_million_a) {
     memset(text, 'a', length);
     expect_hex(text, length, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
     free(text);
+    expect_no_leaks();
 }
 
 /* Lengths either side of the point where the padding needs a second block (55/56, 119/120) and
@@ -46,6 +49,7 @@ Test(sha256, padding_boundaries) {
     memset(text, 'a', sizeof text);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_hex(text, cases[i].length, cases[i].hex);
+    expect_no_leaks();
 }
 
 Test(sha256, raw_digest_matches_hex) {
@@ -53,4 +57,5 @@ Test(sha256, raw_digest_matches_hex) {
     sha256_digest("abc", 3, digest);
     cr_expect_eq(digest[0], 0xba);
     cr_expect_eq(digest[31], 0xad);
+    expect_no_leaks();
 }

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 
 #include "fixture.h"
+#include "../common/leak_check.h"
 
 static double series_at(const struct sim_result *r, int metric, int tick, int state) {
     return r->series[((size_t)metric * (size_t)r->ticks + (size_t)tick) * (size_t)r->n_states +
@@ -43,6 +44,7 @@ Test(closed_forms, poisson_arrival_counts) {
     cr_assert_lt(fabs(var - rate), 5 * sqrt((rate + 2 * rate * rate) / T), "variance %g", var);
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* Seasonal rate lambda(t) = rate (1 + A cos(2 pi (t - peak) / period)): arrivals in the ticks
@@ -74,6 +76,7 @@ Test(closed_forms, seasonal_arrivals) {
     cr_assert_lt(fabs(low - expect_low), 5 * sqrt(expect_low));
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* Ample instant response (interdiction 1, busy 1, more units than threats): a threat is
@@ -95,6 +98,7 @@ Test(closed_forms, lone_state_impacts_with_probability_one_minus_p_to_the_d) {
     cr_assert_lt(fabs(impacted / arrived - expect), 5 * se, "%g vs %g", impacted / arrived, expect);
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* Two states on a route: external origin E -> A (state 0, 1 tick) -> B (state 1, target, dwell
@@ -135,6 +139,7 @@ Test(closed_forms, two_state_route_with_full_sharing_and_cue) {
     }
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* A loss system: Poisson(lambda) arrivals per tick, dwell 1 (a threat not engaged on its
@@ -183,6 +188,7 @@ Test(closed_forms, single_unit_loss_system) {
     sim_result_free(r);
     sim_free(ws);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* Undetected threats all impact: mean harm per impact is E[lognormal] = exp(mu + sigma^2 / 2),
@@ -205,6 +211,7 @@ Test(closed_forms, lognormal_severity_mean_harm) {
     cr_assert_float_eq(sim_result_total(r, METRIC_LOSS, 0), harm, 1e-9 * harm);
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* Harm per tick: with a fixed severity (sigma 0) and every region owned, harm is exactly
@@ -230,4 +237,5 @@ Test(closed_forms, harm_per_tick_accounting) {
     cr_assert_gt(sim_result_total(r, METRIC_HARM, 0), 0);
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }

@@ -9,6 +9,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "fixture.h"
+#include "../common/leak_check.h"
 
 struct tally {
     const struct world *world;
@@ -183,4 +184,5 @@ Test(invariants, every_tick_of_random_worlds) {
     cr_assert_gt(total_impacts, 0);
     cr_assert_gt(total_events, 10000);
     gsl_rng_free(g);
+    expect_no_leaks();
 }

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 
 #include "fixture.h"
+#include "../common/leak_check.h"
 
 /* Three states: threats arrive in state 0's region (detected surely) and go to state 2 through
  * state 1: A (0) - B (1) - C (2). State 0 borders 1 only. */
@@ -45,6 +46,7 @@ Test(mechanisms, level_shares_with_probability_c) {
     cr_assert_lt(fabs(shared / n - c), 5 * sqrt(c * (1 - c) / n), "%g", shared / n);
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 Test(mechanisms, scope_neighbours_and_route) {
@@ -63,6 +65,7 @@ Test(mechanisms, scope_neighbours_and_route) {
     cr_assert_eq(seen.to[1], seen.to[2]);
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 Test(mechanisms, threshold_withholds_small_reports) {
@@ -78,6 +81,7 @@ Test(mechanisms, threshold_withholds_small_reports) {
     cr_assert_eq(sim_result_total(r, METRIC_REPORTS_WITHHELD, 0), 0);
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* Cued detections raise the receiver's trust in the sender by gain_used each (clamped at 1). */
@@ -96,6 +100,7 @@ Test(mechanisms, used_reports_raise_trust) {
     cr_assert_float_eq(r->trust[(size_t)(w->ticks - 1) * 9 + 2 * 3 + 0], 0.2f, 1e-7);
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* A threat state 0 detected but withheld impacts state 2: discovered with probability 1, trust of
@@ -114,6 +119,7 @@ Test(mechanisms, discovered_withholding_lowers_trust) {
     cr_assert_float_eq(r->trust[last + 2 * 3 + 1], 0.9f, 1e-7);
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 Test(mechanisms, measure_cost_is_shared_equally) {
@@ -130,6 +136,7 @@ Test(mechanisms, measure_cost_is_shared_equally) {
                        0.5 * sim_result_total(r, METRIC_REPORTS_SHARED, 0), 1e-9);
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* Paths precomputed by the world (as scenario_compile makes them) are followed as given, even
@@ -170,6 +177,7 @@ Test(mechanisms, world_paths_are_followed) {
     sim_result_free(quick);
     sim_result_free(given);
     world_free(w);
+    expect_no_leaks();
 }
 
 Test(mechanisms, workspace_refuses_another_world_shape) {
@@ -185,4 +193,5 @@ Test(mechanisms, workspace_refuses_another_world_shape) {
     sim_free(ws);
     world_free(a);
     world_free(b);
+    expect_no_leaks();
 }

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 
 #include "fixture.h"
+#include "../common/leak_check.h"
 
 static double series_at(const struct sim_result *r, int metric, int tick, int state) {
     return r->series[((size_t)metric * (size_t)r->ticks + (size_t)tick) * (size_t)r->n_states +
@@ -72,6 +73,7 @@ Test(policies, full_sharing_never_worse_than_withholding) {
     sim_free(ws);
     world_free(withhold);
     world_free(full);
+    expect_no_leaks();
 }
 
 static struct sim_result *run_with(const struct world *w, long replicate, int threads) {
@@ -106,6 +108,7 @@ Test(policies, same_seed_same_result_other_seed_or_replicate_differs) {
     sim_result_free(other_replicate);
     sim_result_free(other_seed);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* A large pool (> 1e4 active threats) so that the per-threat phases really split over threads:
@@ -125,6 +128,7 @@ Test(policies, threads_one_and_two_are_bit_identical) {
     sim_result_free(one);
     sim_result_free(two);
     world_free(w);
+    expect_no_leaks();
 }
 
 struct arrival_log {
@@ -168,6 +172,7 @@ Test(policies, common_random_numbers_across_variants) {
     sim_result_free(rb);
     world_free(low);
     world_free(high);
+    expect_no_leaks();
 }
 
 Test(policies, pool_bound_is_reported) {
@@ -182,6 +187,7 @@ Test(policies, pool_bound_is_reported) {
     sim_result_free(r);
     sim_free(ws);
     world_free(w);
+    expect_no_leaks();
 }
 
 struct timing_log {
@@ -231,6 +237,7 @@ Test(policies, hub_forwards_after_its_latency) {
     free(log);
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* Leaks burn the sender's sources, and the burn starts on delivery, before detection of the same
@@ -267,6 +274,7 @@ Test(policies, leak_burns_sources_from_the_delivery_tick) {
                        1e-6);
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* Adaptive adversaries take the least-detected path: two parallel corridors to the target, the
@@ -297,6 +305,7 @@ Test(policies, adaptive_threats_avoid_the_watched_corridor) {
     sim_result_free(r);
     sim_result_free(s);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* Contagion 1: every impact on state 0 spawns a copy aimed at its only neighbour's region,
@@ -320,6 +329,7 @@ Test(policies, contagion_spawns_a_copy_at_the_neighbour) {
     cr_assert_gt(sim_result_total(r, METRIC_IMPACTS, 1), 0);
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* Self-excitation with decay 0 (the excess lasts one tick): rate(t + 1) = rate (1 + boost x
@@ -351,6 +361,7 @@ Test(policies, escalation_raises_the_rate_after_impacts) {
     cr_assert_gt(ignoring, 5 * sqrt(variance), "escalation visibly raises arrivals");
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* Mutual assistance: state 0 has no units; its neighbour 1 (a member) knows the threats (it saw
@@ -382,6 +393,7 @@ Test(policies, mutual_assistance_lends_units) {
     sim_result_free(r);
     sim_result_free(alone);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* Partners: coverage 1 and level 1 towards state 1 with latency 0 make every threat cued at
@@ -402,6 +414,7 @@ Test(policies, partner_reports_cue_members) {
                  sim_result_total(r, METRIC_DETECTIONS, 0));
     sim_result_free(r);
     world_free(w);
+    expect_no_leaks();
 }
 
 /* Burned sources make a corridor attractive: adaptive threats prefer the weak corridor B until a
@@ -443,4 +456,5 @@ Test(policies, adaptive_routes_follow_burned_sources) {
     sim_result_free(quiet);
     sim_result_free(leaky);
     world_free(w);
+    expect_no_leaks();
 }

@@ -5,6 +5,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "rng.h"
+#include "../common/leak_check.h"
 
 Test(rng, uniform_at_is_the_first_draw_of_the_stream) {
     gsl_rng *rng = gsl_rng_alloc(rng_philox);
@@ -15,6 +16,7 @@ Test(rng, uniform_at_is_the_first_draw_of_the_stream) {
         cr_assert_eq(first, rng_uniform_at(key, a * 977, (uint32_t)(a * 3)));
     }
     gsl_rng_free(rng);
+    expect_no_leaks();
 }
 
 Test(rng, seeking_back_replays_the_stream) {
@@ -27,6 +29,7 @@ Test(rng, seeking_back_replays_the_stream) {
     rng_stream_seek(rng, 1, 2, RNG_ARRIVAL, 3, 4);
     for (int i = 0; i < 50; i++) cr_assert_eq(gsl_rng_uniform(rng), first[i]);
     gsl_rng_free(rng);
+    expect_no_leaks();
 }
 
 Test(rng, streams_differ_by_every_key_part) {
@@ -37,6 +40,7 @@ Test(rng, streams_differ_by_every_key_part) {
     cr_assert_neq(base, rng_uniform_at(rng_key(1, 2, RNG_DETECT), 9, 4));
     cr_assert_neq(base, rng_uniform_at(rng_key(1, 2, RNG_DETECT), 3, 9));
     cr_assert_neq(base, rng_uniform_at(rng_key(1, 2, RNG_DETECT), 3ull << 32, 4));
+    expect_no_leaks();
 }
 
 /* Uniforms across many streams (one draw each, as the detection phase uses them) and within one
@@ -64,6 +68,7 @@ Test(rng, uniform_moments_across_and_within_streams) {
     cr_assert_lt(fabs(sumsq_a / N - 1.0 / 3.0), 5 * se_sq);
     cr_assert_lt(fabs(sumsq_b / N - 1.0 / 3.0), 5 * se_sq);
     gsl_rng_free(rng);
+    expect_no_leaks();
 }
 
 /* GSL's Poisson sampler drawing from a seeked stream: mean and variance of Poisson(4). */
@@ -82,4 +87,5 @@ Test(rng, gsl_poisson_through_the_stream) {
     cr_assert_lt(fabs(mean - mu), 5 * sqrt(mu / N));
     cr_assert_lt(fabs(var - mu), 5 * sqrt((mu + 2 * mu * mu) / N));
     gsl_rng_free(rng);
+    expect_no_leaks();
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "coalition.h"
+#include "../common/leak_check.h"
 
 Test(coalition, variants_cover_every_subset_with_overrides) {
     const char *codes[] = {"AAA", "BBB", "CCC"};
@@ -29,6 +30,7 @@ Test(coalition, variants_cover_every_subset_with_overrides) {
     cr_assert(found_inside && found_outside);
     cr_assert_eq(policies, 3);
     plan_free(plan);
+    expect_no_leaks();
 }
 
 Test(coalition, too_many_states_refused) {
@@ -39,6 +41,7 @@ Test(coalition, too_many_states_refused) {
     cr_assert(strstr(err, "10") != NULL, "%s", err);
     cr_assert_eq(plan->n_variants, 0);
     plan_free(plan);
+    expect_no_leaks();
 }
 
 /* loss[mask * n + i] from a rule, for a game with n players. */
@@ -70,6 +73,7 @@ Test(coalition, shapley_is_efficient_and_gives_dummy_zero) {
     cr_assert(fabs(phi[3]) < 1e-15, "dummy got %g", phi[3]);
     /* Player 2 gains most from partners' reports: it gets the largest value. */
     cr_assert(phi[2] > phi[1] && phi[1] > phi[0]);
+    expect_no_leaks();
 }
 
 static double additive_loss(unsigned mask, int i) {
@@ -89,6 +93,7 @@ Test(coalition, additive_game_gives_each_its_own_value) {
         /* Leaving raises i's loss by a_i: the gain from leaving is -a_i. */
         cr_assert(fabs(gain[i] + (i + 1)) < 1e-12, "gain[%d] = %g", i, gain[i]);
     }
+    expect_no_leaks();
 }
 
 static double free_rider_loss(unsigned mask, int i) {
@@ -105,6 +110,7 @@ Test(coalition, leave_gain_is_positive_for_a_state_that_only_pays) {
     coalition_leave_gain(loss, N, gain);
     cr_assert(fabs(gain[0] - 2.0) < 1e-12, "gain[0] = %g", gain[0]);
     cr_assert(fabs(gain[1] + 3.0) < 1e-12);
+    expect_no_leaks();
 }
 
 Test(coalition, shapley_matches_textbook_glove_game) {
@@ -116,4 +122,5 @@ Test(coalition, shapley_matches_textbook_glove_game) {
     cr_assert(fabs(phi[0] - 2.0 / 3.0) < 1e-15);
     cr_assert(fabs(phi[1] - 1.0 / 6.0) < 1e-15);
     cr_assert(fabs(phi[2] - 1.0 / 6.0) < 1e-15);
+    expect_no_leaks();
 }

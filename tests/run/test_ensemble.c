@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <gsl/gsl_statistics_double.h>
+#include "../common/leak_check.h"
 
 static char workdir[256];
 
@@ -118,6 +119,7 @@ Test(ensemble, sweep_is_identical_for_one_and_two_threads) {
     read_doubles("t1.h5", "/variants/5/summary/harm", data, 4096, dims, &rank);
     cr_assert_eq(dims[0], 7);
     cr_assert(strstr(out, "sharing.level=1, sharing.latency=3") != NULL, "%s", out);
+    expect_no_leaks();
 }
 
 Test(ensemble, large_single_run_is_identical_for_one_and_two_threads) {
@@ -130,6 +132,7 @@ Test(ensemble, large_single_run_is_identical_for_one_and_two_threads) {
                            scenario, threads, threads),
                      0, "%s", out);
     cr_assert_eq(h5diff("big1.h5", "big2.h5", "/variants"), 0, "/variants differ");
+    expect_no_leaks();
 }
 
 Test(ensemble, run_summary_matches_the_replicate_totals) {
@@ -159,6 +162,7 @@ Test(ensemble, run_summary_matches_the_replicate_totals) {
                   summary[5 * 3 + c] <= summary[6 * 3 + c]);
     }
     cr_assert(region[0] + region[1] > 0, "no harm at all: the test scenario is too weak");
+    expect_no_leaks();
 }
 
 Test(ensemble, no_output_file_without_o) {
@@ -166,6 +170,7 @@ Test(ensemble, no_output_file_without_o) {
     source_path("tests/run/sweep-small.yaml", scenario, sizeof scenario);
     cr_assert_eq(c5sim(out, sizeof out, "run '%s' -r 3 -q && ls", scenario), 0, "%s", out);
     cr_assert(strstr(out, ".h5") == NULL, "%s", out);
+    expect_no_leaks();
 }
 
 /* On the shipped baseline with free sharing (no cost, no leaks): more sharing, less harm; and the
@@ -211,6 +216,7 @@ Test(ensemble, sharing_level_sweep_on_baseline_lowers_harm_with_narrow_paired_in
         cr_assert(unpaired >= 2 * paired, "variant %d: paired width %g, unpaired %g", k, paired,
                   unpaired);
     }
+    expect_no_leaks();
 }
 
 Test(ensemble, coalitions_shapley_sums_to_grand_value_and_dummy_gets_zero) {
@@ -241,6 +247,7 @@ Test(ensemble, coalitions_shapley_sums_to_grand_value_and_dummy_gets_zero) {
     /* Sharing on the corridor is worth something: v(grand) > 0 beyond doubt. */
     cr_assert(value[7 * 7 + 2] > 0, "v(grand) interval starts at %g", value[7 * 7 + 2]);
     cr_assert(strstr(out, "Shapley") && strstr(out, "DUM"), "%s", out);
+    expect_no_leaks();
 }
 
 Test(ensemble, measures_rank_by_harm_averted_per_cost) {
@@ -266,6 +273,7 @@ Test(ensemble, measures_rank_by_harm_averted_per_cost) {
     cr_assert(risk[0] >= risk[dims[1]], "risk catalog not ranked");
     cr_assert(strstr(out, "more_units_b") && strstr(out, "better_eyes_a") && strstr(out, "raid"),
               "%s", out);
+    expect_no_leaks();
 }
 
 Test(ensemble, sigint_saves_completed_items_in_partial_file) {
@@ -291,6 +299,7 @@ Test(ensemble, sigint_saves_completed_items_in_partial_file) {
     cr_assert_eq(WEXITSTATUS(status), 130);
     cr_assert(!file_exists("stopped.h5"), "an interrupted run left a final file");
     cr_assert(file_exists("stopped.h5.partial"));
+    expect_no_leaks();
 }
 
 Test(ensemble, usage_errors_exit_2) {
@@ -311,6 +320,7 @@ Test(ensemble, usage_errors_exit_2) {
     cr_assert_eq(c5sim(out, sizeof out, "run"), 2, "%s", out);
     cr_assert_eq(c5sim(out, sizeof out, "coalitions --help"), 0, "%s", out);
     cr_assert(strstr(out, "Shapley") && strstr(out, "Exit codes"), "%s", out);
+    expect_no_leaks();
 }
 
 Test(ensemble, existing_output_needs_force) {
@@ -320,6 +330,7 @@ Test(ensemble, existing_output_needs_force) {
     cr_assert_eq(c5sim(out, sizeof out, "run '%s' -r 2 -q -o same.h5", scenario), 1, "%s", out);
     cr_assert_eq(c5sim(out, sizeof out, "run '%s' -r 2 -q -o same.h5 --force", scenario), 0, "%s",
                  out);
+    expect_no_leaks();
 }
 
 Test(ensemble, coalitions_refuse_more_than_ten_states) {
@@ -341,4 +352,5 @@ Test(ensemble, coalitions_refuse_more_than_ten_states) {
     cr_assert_eq(c5sim(out, sizeof out, "run eleven.yaml -r 1 -q"), 0, "%s", out);
     cr_assert_eq(c5sim(out, sizeof out, "coalitions eleven.yaml -r 1 -q"), 2, "%s", out);
     cr_assert(strstr(out, "11 states") && strstr(out, "at most 10"), "%s", out);
+    expect_no_leaks();
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "plan.h"
+#include "../common/leak_check.h"
 
 Test(plan, range_includes_end_and_rounds) {
     struct plan_axis axis;
@@ -15,6 +16,7 @@ Test(plan, range_includes_end_and_rounds) {
     cr_assert_str_eq(axis.values[7], "0.7");
     cr_assert_str_eq(axis.values[10], "1");
     plan_axis_free(&axis);
+    expect_no_leaks();
 }
 
 Test(plan, integer_range_and_descending_range) {
@@ -34,6 +36,7 @@ Test(plan, integer_range_and_descending_range) {
     cr_assert_eq(axis.n_values, 4);
     cr_assert_str_eq(axis.values[3], "0.9");
     plan_axis_free(&axis);
+    expect_no_leaks();
 }
 
 Test(plan, list_of_values) {
@@ -47,6 +50,7 @@ Test(plan, list_of_values) {
     cr_assert_eq(plan_axis_parse("a.b=0.5", &axis, err, sizeof err), 0);
     cr_assert_eq(axis.n_values, 1);
     plan_axis_free(&axis);
+    expect_no_leaks();
 }
 
 Test(plan, bad_specs_are_refused_with_a_message) {
@@ -58,6 +62,7 @@ Test(plan, bad_specs_are_refused_with_a_message) {
         cr_assert_eq(plan_axis_parse(bad[i], &axis, err, sizeof err), -1, "%s accepted", bad[i]);
         cr_assert(strlen(err) > 0, "no message for %s", bad[i]);
     }
+    expect_no_leaks();
 }
 
 Test(plan, grid_of_two_axes_last_turns_fastest) {
@@ -81,4 +86,5 @@ Test(plan, grid_of_two_axes_last_turns_fastest) {
     plan_free(plan);
     plan_axis_free(&axes[0]);
     plan_axis_free(&axes[1]);
+    expect_no_leaks();
 }

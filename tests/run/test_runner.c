@@ -8,6 +8,7 @@
 #include "plan.h"
 #include "runner.h"
 #include "scenario.h"
+#include "../common/leak_check.h"
 
 static struct scenario *load(const char *relative) {
     const char *root = getenv("C5SIM_SOURCE_ROOT");
@@ -76,6 +77,7 @@ Test(runner, totals_are_the_same_for_one_two_and_three_threads) {
     runner_free(runner);
     plan_free(plan);
     scenario_free(scenario);
+    expect_no_leaks();
 }
 
 Test(runner, stop_flag_ends_the_run_with_a_prefix) {
@@ -94,6 +96,7 @@ Test(runner, stop_flag_ends_the_run_with_a_prefix) {
     runner_free(runner);
     plan_free(plan);
     scenario_free(scenario);
+    expect_no_leaks();
 }
 
 Test(runner, invalid_variant_is_named_in_the_errors) {
@@ -113,6 +116,7 @@ Test(runner, invalid_variant_is_named_in_the_errors) {
     scenario_errors_clear(&errors);
     plan_free(plan);
     scenario_free(scenario);
+    expect_no_leaks();
 }
 
 Test(runner, measure_variant_carries_its_cost) {
@@ -133,4 +137,5 @@ Test(runner, measure_variant_carries_its_cost) {
     runner_free(runner);
     plan_free(plan);
     scenario_free(scenario);
+    expect_no_leaks();
 }

@@ -7,6 +7,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "stats.h"
+#include "../common/leak_check.h"
 
 Test(stats, mean_sd_by_hand) {
     const double x[] = {2, 4, 4, 4, 5, 5, 7, 9};
@@ -15,6 +16,7 @@ Test(stats, mean_sd_by_hand) {
     cr_assert_float_eq(mean, 5.0, 1e-15);
     /* sum of squares 32, n - 1 = 7 */
     cr_assert_float_eq(sd, sqrt(32.0 / 7.0), 1e-14);
+    expect_no_leaks();
 }
 
 Test(stats, strided_sample_reads_every_stride_th_value) {
@@ -23,6 +25,7 @@ Test(stats, strided_sample_reads_every_stride_th_value) {
     stats_mean_sd(x, 2, 3, &mean, &sd);
     cr_assert_float_eq(mean, 3.0, 1e-15);
     cr_assert_float_eq(sd, 2.0, 1e-15);
+    expect_no_leaks();
 }
 
 Test(stats, large_offset_keeps_precision) {
@@ -32,6 +35,7 @@ Test(stats, large_offset_keeps_precision) {
     stats_mean_sd(x, 1, 3, &mean, &sd);
     cr_assert_float_eq(mean, 1e9 + 2, 1e-6);
     cr_assert_float_eq(sd, 1.0, 1e-9);
+    expect_no_leaks();
 }
 
 Test(stats, interval_uses_student_t) {
@@ -41,6 +45,7 @@ Test(stats, interval_uses_student_t) {
     double half = 2.2621571627982 * 2.0 / sqrt(10.0);
     cr_assert_float_eq(low, 1.0 - half, 1e-10);
     cr_assert_float_eq(high, 1.0 + half, 1e-10);
+    expect_no_leaks();
 }
 
 Test(stats, single_value_has_undefined_spread) {
@@ -51,6 +56,7 @@ Test(stats, single_value_has_undefined_spread) {
     cr_assert(isnan(summary.value[STATS_SD]));
     cr_assert(isnan(summary.value[STATS_CI_LOW]) && isnan(summary.value[STATS_CI_HIGH]));
     cr_assert_float_eq(summary.value[STATS_Q50], 3.5, 0);
+    expect_no_leaks();
 }
 
 Test(stats, quantiles_interpolate_sorted_data) {
@@ -63,6 +69,7 @@ Test(stats, quantiles_interpolate_sorted_data) {
     cr_assert_float_eq(summary.value[STATS_Q50], 50.0, 1e-12);
     cr_assert_float_eq(summary.value[STATS_Q95], 95.0, 1e-12);
     cr_assert_float_eq(x[1], 37.0, 0, "the input must not be sorted in place");
+    expect_no_leaks();
 }
 
 Test(stats, paired_difference_removes_common_noise) {
@@ -86,6 +93,7 @@ Test(stats, paired_difference_removes_common_noise) {
     cr_assert(d.ci_low < d.mean && d.mean < d.ci_high);
     double paired = d.ci_high - d.ci_low, unpaired = d.unpaired_high - d.unpaired_low;
     cr_assert(unpaired > 20 * paired, "paired %g unpaired %g", paired, unpaired);
+    expect_no_leaks();
 }
 
 Test(stats, paired_difference_of_identical_samples_is_zero) {
@@ -95,6 +103,7 @@ Test(stats, paired_difference_of_identical_samples_is_zero) {
     cr_assert_eq(d.mean, 0.0);
     cr_assert_eq(d.ci_low, 0.0);
     cr_assert_eq(d.ci_high, 0.0);
+    expect_no_leaks();
 }
 
 Test(stats, interval_covers_the_true_mean_about_95_percent) {
@@ -113,4 +122,5 @@ Test(stats, interval_covers_the_true_mean_about_95_percent) {
     gsl_rng_free(rng);
     double rate = (double)covered / trials, sd = sqrt(0.95 * 0.05 / trials);
     cr_assert(fabs(rate - 0.95) < 4.5 * sd, "coverage %g", rate);
+    expect_no_leaks();
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leak_check.h"
+#include "../common/leak_check.h"
 #include "scenario.h"
 
 struct bad_case {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leak_check.h"
+#include "../common/leak_check.h"
 #include "scenario.h"
 
 static struct scenario *load_minimal(void) {

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 
 #include "internal.h"
-#include "leak_check.h"
+#include "../common/leak_check.h"
 #include "scenario.h"
 #include "tree.h"
 

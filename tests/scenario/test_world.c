@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leak_check.h"
+#include "../common/leak_check.h"
 #include "scenario.h"
 
 static struct world *compile_text(const char *text, struct scenario **out) {

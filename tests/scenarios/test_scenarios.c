@@ -10,6 +10,7 @@
 
 #include "scenario.h"
 #include "world.h"
+#include "../common/leak_check.h"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -144,6 +145,7 @@ Test(scenarios, every_region_lies_inside_its_real_country) {
     }
     world_free(world);
     scenario_free(scenario);
+    expect_no_leaks();
 }
 
 Test(scenarios, five_states_with_real_codes_and_enough_regions) {
@@ -174,6 +176,7 @@ Test(scenarios, five_states_with_real_codes_and_enough_regions) {
     }
     world_free(world);
     scenario_free(scenario);
+    expect_no_leaks();
 }
 
 static double haversine_km(double lon1, double lat1, double lon2, double lat2) {
@@ -203,6 +206,7 @@ Test(scenarios, route_travel_times_match_distances) {
     }
     world_free(world);
     scenario_free(scenario);
+    expect_no_leaks();
 }
 
 /* ------------------------------------------------------------------ catalog */
@@ -227,6 +231,7 @@ Test(scenarios, catalog_covers_traditional_and_emerging_domains) {
     cr_expect(harms_on_the_way > 0, "no trafficking type with harm_per_tick");
     world_free(world);
     scenario_free(scenario);
+    expect_no_leaks();
 }
 
 /* Every (origin, target) pair has a compiled path that starts at the origin, ends at the target and
@@ -266,6 +271,7 @@ Test(scenarios, every_target_reachable_from_every_origin) {
     }
     world_free(world);
     scenario_free(scenario);
+    expect_no_leaks();
 }
 
 Test(scenarios, every_state_is_exposed_to_some_threat) {
@@ -279,6 +285,7 @@ Test(scenarios, every_state_is_exposed_to_some_threat) {
     }
     world_free(world);
     scenario_free(scenario);
+    expect_no_leaks();
 }
 
 Test(scenarios, partners_include_un_and_sco_like_sources) {
@@ -305,6 +312,7 @@ Test(scenarios, partners_include_un_and_sco_like_sources) {
                       world->partners[p].id);
     world_free(world);
     scenario_free(scenario);
+    expect_no_leaks();
 }
 
 /* ------------------------------------------------------------------ measures */
@@ -394,6 +402,7 @@ Test(scenarios, measures_change_what_they_claim) {
 
     world_free(base);
     scenario_free(scenario);
+    expect_no_leaks();
 }
 
 /* ------------------------------------------------------------------ policy variants */
@@ -498,6 +507,7 @@ Test(scenarios, documented_policy_variants_apply) {
         cr_expect(found[e], "README documents no policy variant '%s'", expected[e].name);
     world_free(base);
     scenario_free(scenario);
+    expect_no_leaks();
 }
 
 /* ------------------------------------------------------------------ command line */
@@ -514,6 +524,7 @@ Test(scenarios, c5sim_validates_every_shipped_scenario) {
         cr_expect(strstr(out, "ok") != NULL, "c5sim %s: no summary:\n%s", args, out);
     }
     globfree(&files);
+    expect_no_leaks();
 }
 
 Test(scenarios, c5sim_describe_names_the_whole_baseline) {
@@ -540,4 +551,5 @@ Test(scenarios, c5sim_describe_names_the_whole_baseline) {
                   "describe misses measure %s", world->measures[m].id);
     world_free(world);
     scenario_free(scenario);
+    expect_no_leaks();
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include "../common/leak_check.h"
 
 /* Run `$C5SIM ARGS`, capture stdout+stderr into out; returns the exit status. */
 static int run_c5sim(const char *args, char *out, size_t size) {
@@ -24,6 +25,7 @@ Test(cli, version_prints_meson_version) {
     cr_assert_eq(run_c5sim("--version", out, sizeof out), 0);
     cr_assert(strstr(out, "c5sim 0.1.0") != NULL, "got: %s", out);
     cr_assert(strstr(out, "MPI:") != NULL, "got: %s", out);
+    expect_no_leaks();
 }
 
 Test(cli, help_lists_every_command_and_exit_codes) {
@@ -34,6 +36,7 @@ Test(cli, help_lists_every_command_and_exit_codes) {
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         cr_assert(strstr(out, names[i]) != NULL, "missing %s in: %s", names[i], out);
     cr_assert(strstr(out, "130") != NULL);
+    expect_no_leaks();
 }
 
 Test(cli, unknown_command_is_usage_error_with_hint) {
@@ -41,12 +44,14 @@ Test(cli, unknown_command_is_usage_error_with_hint) {
     cr_assert_eq(run_c5sim("vaildate", out, sizeof out), 2);
     cr_assert(strstr(out, "did you mean 'validate'") != NULL, "got: %s", out);
     cr_assert(strstr(out, "--help") != NULL, "got: %s", out);
+    expect_no_leaks();
 }
 
 Test(cli, unknown_flag_is_usage_error) {
     char out[4096];
     cr_assert_eq(run_c5sim("--frobnicate", out, sizeof out), 2);
     cr_assert(strstr(out, "unknown option '--frobnicate'") != NULL, "got: %s", out);
+    expect_no_leaks();
 }
 
 Test(cli, help_command_and_command_help_agree) {
@@ -55,4 +60,5 @@ Test(cli, help_command_and_command_help_agree) {
     cr_assert_eq(run_c5sim("run --help", b, sizeof b), 0);
     cr_assert_str_eq(a, b);
     cr_assert(strstr(a, "usage: c5sim run") != NULL);
+    expect_no_leaks();
 }
