@@ -9,6 +9,7 @@
 
 #include "../io/h5in.h"
 #include "../run/dist.h"
+#include "../util/memory.h"
 #include "cli.h"
 #include "run_options.h"
 
@@ -52,7 +53,8 @@ void run_options_help(FILE *stream, int series_by_default) {
             "      --no-series      drop per-tick series from the file%s\n"
             "      --events         also write the event log, one row per event (needs -o)\n"
             "      --max-memory B   refuse a scenario whose replicate workspace needs more than\n"
-            "                       B bytes (suffixes K, M, G; default: no limit)\n"
+            "                       B bytes (suffixes K, M, G, T; default: half of physical\n"
+            "                       memory; 0 = no limit)\n"
             "  -h, --help           this help\n",
             series_by_default ? "" : " (default: off)",
             series_by_default ? " (default: kept)" : "");
@@ -69,24 +71,6 @@ static int parse_int(const char *text, long low, long high, long *value) {
     long parsed = strtol(text, &end, 10);
     if (end == text || *end != '\0' || errno != 0 || parsed < low || parsed > high) return -1;
     *value = parsed;
-    return 0;
-}
-
-static int parse_bytes(const char *text, size_t *bytes) {
-    char *end;
-    errno = 0;
-    unsigned long long value = strtoull(text, &end, 10);
-    if (end == text || errno != 0 || text[0] == '-') return -1;
-    unsigned long long scale = 1;
-    if (*end == 'K' || *end == 'k')
-        scale = 1ULL << 10, end++;
-    else if (*end == 'M' || *end == 'm')
-        scale = 1ULL << 20, end++;
-    else if (*end == 'G' || *end == 'g')
-        scale = 1ULL << 30, end++;
-    if (*end == 'B' || *end == 'b') end++;
-    if (*end != '\0' || value > SIZE_MAX / scale) return -1;
-    *bytes = (size_t)(value * scale);
     return 0;
 }
 
@@ -113,6 +97,7 @@ static int take_value(int argc, char **argv, int *i, const char *short_name, con
 static int parse_options(const struct run_command *command, int argc, char **argv,
                          struct run_options *options) {
     memset(options, 0, sizeof *options);
+    options->max_memory = memory_default_limit();
     options->series = -1;
     const char *name = command->name;
     int only_positional = 0;
@@ -155,7 +140,7 @@ static int parse_options(const struct run_command *command, int argc, char **arg
             options->resume = value;
         } else if (take_value(argc, argv, &i, NULL, "--max-memory", &value, &missing)) {
             if (missing) return cli_usage_error(name, "--max-memory needs a size");
-            if (parse_bytes(value, &options->max_memory) != 0)
+            if (memory_parse_size(value, &options->max_memory) != 0)
                 return cli_usage_error(name, "--max-memory: '%s' is not a size such as 2G", value);
         } else if (command->accepts_sweep_options &&
                    take_value(argc, argv, &i, NULL, "--vary", &value, &missing)) {
