@@ -7,16 +7,16 @@
 /* Exit codes, documented in `c5sim --help` and docs/cli.md. */
 enum cli_exit {
     EXIT_OK = 0,
-    EXIT_RUNTIME = 1,     /* runtime failure: I/O, memory, a failed run */
-    EXIT_USAGE = 2,       /* usage or scenario error */
+    EXIT_RUNTIME = 1,      /* runtime failure: I/O, memory, a failed run */
+    EXIT_USAGE = 2,        /* usage or scenario error */
     EXIT_INTERRUPTED = 130 /* SIGINT/SIGTERM: completed work was saved */
 };
 
 struct cli_command {
     const char *name;
-    const char *summary;          /* one line for `c5sim --help` */
+    const char *summary;                /* one line for `c5sim --help` */
     int (*main)(int argc, char **argv); /* argv[0] is the command name */
-    void (*help)(FILE *stream);   /* full help: usage, options, examples */
+    void (*help)(FILE *stream);         /* full help: usage, options, examples */
 };
 
 /* The table lives in main.c; commands find each other through it. */
@@ -29,6 +29,11 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 
 /* 1 if argv contains -h or --help (before a "--"). */
 int cli_wants_help(int argc, char **argv);
+
+/* Replace this process with /usr/bin/python3 analysis/TOOL ARGS (argv[1..]); `what` names the
+ * required first argument in messages. Returns an exit code only if that cannot be done. */
+int cli_exec_python_tool(const char *command, const char *tool, const char *what, int argc,
+                         char **argv);
 
 /* Commands, one file each. */
 int cmd_validate(int argc, char **argv);

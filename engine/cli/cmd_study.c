@@ -2,14 +2,8 @@
  * through the Python study driver, which calls this binary for the runs and writes figures and a
  * verdict.
  */
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "c5sim_config.h"
 #include "cli.h"
 
 void cmd_study_help(FILE *stream) {
@@ -30,38 +24,6 @@ void cmd_study_help(FILE *stream) {
             "  c5sim study scenarios/experiments/free_riding.json -o free-riding\n");
 }
 
-/* The driver lives in the source tree; C5SIM_ANALYSIS overrides where to look. */
-static const char *study_script(char *buffer, size_t size) {
-    const char *dir = getenv("C5SIM_ANALYSIS");
-    snprintf(buffer, size, "%s/c5study", dir ? dir : C5SIM_SOURCE_ROOT "/analysis");
-    return buffer;
-}
-
 int cmd_study(int argc, char **argv) {
-    char script[4096];
-    study_script(script, sizeof script);
-    if (access(script, R_OK) != 0)
-        return cli_usage_error("study", "the study driver is not present (%s: %s)", script,
-                               strerror(errno));
-    if (argc < 2) return cli_usage_error("study", "missing STUDY.json");
-    /* The driver runs the engine: tell it which binary is running now, so that a study always
-     * uses the same build as the command that started it. */
-    char self[PATH_MAX];
-    ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (length > 0) {
-        self[length] = '\0';
-        setenv("C5SIM", self, 1);
-    }
-    char **child = calloc((size_t)argc + 2, sizeof *child);
-    if (!child) {
-        fprintf(stderr, "c5sim study: error: out of memory\n");
-        return EXIT_RUNTIME;
-    }
-    child[0] = "/usr/bin/python3";
-    child[1] = script;
-    for (int i = 1; i < argc; i++) child[i + 1] = argv[i];
-    execv(child[0], child);
-    fprintf(stderr, "c5sim study: error: cannot start %s: %s\n", child[0], strerror(errno));
-    free(child);
-    return EXIT_RUNTIME;
+    return cli_exec_python_tool("study", "c5study", "STUDY.json", argc, argv);
 }

@@ -21,8 +21,8 @@ const struct cli_command cli_commands[] = {
      cmd_measures, cmd_measures_help},
     {"coalitions", "run every coalition of states; Shapley values and gains from leaving",
      cmd_coalitions, cmd_coalitions_help},
-    {"report", "write figures and a report from an output file (Python analysis tools)",
-     cmd_report, cmd_report_help},
+    {"report", "write figures and a report from an output file (Python analysis tools)", cmd_report,
+     cmd_report_help},
     {"study", "run a shipped experiment: its runs, figures and verdict (analysis/c5study)",
      cmd_study, cmd_study_help},
     {"help", "show help for a command", cmd_help, cmd_help_help},
@@ -42,13 +42,14 @@ static void print_usage(FILE *stream) {
                     "Commands:\n");
     for (int i = 0; i < cli_command_count; i++)
         fprintf(stream, "  %-11s %s\n", cli_commands[i].name, cli_commands[i].summary);
-    fprintf(stream, "\nExit codes:\n"
-                    "  0    success\n"
-                    "  1    runtime failure (I/O, memory, a failed run)\n"
-                    "  2    usage or scenario error\n"
-                    "  130  interrupted (completed work saved to OUT.h5.partial)\n\n"
-                    "Run 'c5sim help COMMAND' or 'c5sim COMMAND --help' for a command's options.\n"
-                    "Documentation: docs/cli.md, docs/scenario-format.md, docs/output-format.md.\n");
+    fprintf(stream,
+            "\nExit codes:\n"
+            "  0    success\n"
+            "  1    runtime failure (I/O, memory, a failed run)\n"
+            "  2    usage or scenario error\n"
+            "  130  interrupted (completed work saved to OUT.h5.partial)\n\n"
+            "Run 'c5sim help COMMAND' or 'c5sim COMMAND --help' for a command's options.\n"
+            "Documentation: docs/cli.md, docs/scenario-format.md, docs/output-format.md.\n");
 }
 
 static const struct cli_command *find_command(const char *name) {
@@ -143,8 +144,7 @@ int main(int argc, char **argv) {
     if (!command) {
         const char *guess = closest_command(name);
         if (guess)
-            return cli_usage_error(NULL, "unknown command '%s' (did you mean '%s'?)", name,
-                                   guess);
+            return cli_usage_error(NULL, "unknown command '%s' (did you mean '%s'?)", name, guess);
         return cli_usage_error(NULL, "unknown command '%s'", name);
     }
     if (cli_wants_help(argc - 1, argv + 1)) {

@@ -16,10 +16,10 @@
 /* What one replicate produces. Arrays are owned by the result (sim_result_alloc/free). */
 struct sim_result {
     int n_states, n_types, ticks;
-    double *by_type;  /* [metric][state][type]: index (m * n_states + s) * n_types + k */
-    double *series;   /* [metric][tick][state] or NULL when series are off */
-    float *trust;     /* [tick][truster][trusted] or NULL when trust is not recorded */
-    int trust_changed;/* 1 if trust ever left its initial value */
+    double *by_type;   /* [metric][state][type]: index (m * n_states + s) * n_types + k */
+    double *series;    /* [metric][tick][state] or NULL when series are off */
+    float *trust;      /* [tick][truster][trusted] or NULL when trust is not recorded */
+    int trust_changed; /* 1 if trust ever left its initial value */
     /* Threat-flow figures for maps: per region, summed over the run. */
     int n_regions;
     double *region_arrivals;   /* threats that entered the region */
@@ -31,21 +31,26 @@ struct sim_result {
 };
 
 enum sim_event_kind {
-    EVENT_ARRIVAL, EVENT_DETECTION, EVENT_REPORT, EVENT_LEAK, EVENT_ENGAGEMENT,
-    EVENT_INTERDICTION, EVENT_IMPACT,
+    EVENT_ARRIVAL,
+    EVENT_DETECTION,
+    EVENT_REPORT,
+    EVENT_LEAK,
+    EVENT_ENGAGEMENT,
+    EVENT_INTERDICTION,
+    EVENT_IMPACT,
     EVENT_DELIVERY, /* a state's report reached `other` (state = sender; partners' are not sent) */
     EVENT_TICK      /* end of a tick: value = threats still active (state, threat = -1) */
 };
 
 struct sim_event {
-    int kind;       /* enum sim_event_kind */
+    int kind; /* enum sim_event_kind */
     int tick;
     long long threat; /* threat uid within the replicate */
-    int type;       /* threat type */
-    int state;      /* acting state (detector, sender, engager, victim), or -1 */
-    int other;      /* receiver of a report / leaker, or -1 */
-    int region;     /* where it happened, or -1 */
-    double value;   /* severity, estimate or harm, where meaningful */
+    int type;         /* threat type */
+    int state;        /* acting state (detector, sender, engager, victim), or -1 */
+    int other;        /* receiver of a report / leaker, or -1 */
+    int region;       /* where it happened, or -1 */
+    double value;     /* severity, estimate or harm, where meaningful */
 };
 
 struct sim_options {

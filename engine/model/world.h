@@ -43,10 +43,10 @@ struct world_sharing {
 struct world_state {
     char code[8];
     char name[WORLD_NAME_MAX];
-    int units;            /* response units c >= 0 */
-    double interdiction;  /* probability an engagement neutralises, [0, 1] */
-    int busy_ticks;       /* ticks a unit is busy per engagement, >= 1 */
-    double leak;          /* probability a report this state receives leaks, [0, 1] */
+    int units;              /* response units c >= 0 */
+    double interdiction;    /* probability an engagement neutralises, [0, 1] */
+    int busy_ticks;         /* ticks a unit is busy per engagement, >= 1 */
+    double leak;            /* probability a report this state receives leaks, [0, 1] */
     double cost_per_report; /* cost to the sender of each report shared, >= 0 (harm units) */
     double severity_noise;  /* sd of the log-severity estimate a detection gives, >= 0 */
     int hub_member;         /* 1 if this state belongs to the fusion centre */
@@ -69,28 +69,29 @@ struct world_route {
  * (from departure) at which the threat enters each. regions[0] is the origin at offset 0; the last
  * is the target. Paths are stored flat in world.path_regions / path_enter. */
 struct world_path {
-    int first; /* index into path_regions / path_enter */
-    int length;/* number of regions, >= 1 */
+    int first;  /* index into path_regions / path_enter */
+    int length; /* number of regions, >= 1 */
 };
 
 struct world_origin {
     int region;
-    double rate;            /* Poisson arrivals per tick, >= 0 */
-    double season_amplitude;/* rate(t) = rate * (1 + A cos(2 pi (t - peak) / period)), A in [0,1] */
-    double season_peak;     /* tick of the seasonal maximum */
-    double season_period;   /* ticks, > 0; amplitude 0 disables seasonality */
+    double rate; /* Poisson arrivals per tick, >= 0 */
+    double
+        season_amplitude; /* rate(t) = rate * (1 + A cos(2 pi (t - peak) / period)), A in [0,1] */
+    double season_peak;   /* tick of the seasonal maximum */
+    double season_period; /* ticks, > 0; amplitude 0 disables seasonality */
 };
 
 struct world_threat_type {
     char id[WORLD_NAME_MAX];
     char name[WORLD_NAME_MAX];
-    int domain;            /* index into world.domain_names */
-    double stealth;        /* multiplies every detection probability, [0, 1] */
-    int dwell;             /* D >= 1 ticks at the target before impact */
-    double severity_mu;    /* severity ~ lognormal(mu, sigma), harm units */
-    double severity_sigma; /* >= 0 */
-    double harm_per_tick;  /* harm to the owner of each region it is in, each tick, >= 0 */
-    int adaptive;          /* 1: route minimises detection given current capabilities */
+    int domain;              /* index into world.domain_names */
+    double stealth;          /* multiplies every detection probability, [0, 1] */
+    int dwell;               /* D >= 1 ticks at the target before impact */
+    double severity_mu;      /* severity ~ lognormal(mu, sigma), harm units */
+    double severity_sigma;   /* >= 0 */
+    double harm_per_tick;    /* harm to the owner of each region it is in, each tick, >= 0 */
+    int adaptive;            /* 1: route minimises detection given current capabilities */
     double escalation_boost; /* self-excitation: each impact adds boost to the rate multiplier */
     double escalation_decay; /* multiplier excess decays by this factor per tick, [0, 1] */
     double contagion;        /* probability an impact spawns a copy aimed at a neighbour state */
@@ -114,27 +115,27 @@ struct world_measure {
 };
 
 struct world_trust {
-    double initial;       /* initial trust in every partner, [0, 1] */
-    double gain_used;     /* rise when a partner's report is used (cue or interdiction) */
-    double loss_leak;     /* fall when a report to that partner leaks */
-    double loss_hidden;   /* fall when a threat the partner detected but withheld impacts us */
+    double initial;         /* initial trust in every partner, [0, 1] */
+    double gain_used;       /* rise when a partner's report is used (cue or interdiction) */
+    double loss_leak;       /* fall when a report to that partner leaks */
+    double loss_hidden;     /* fall when a threat the partner detected but withheld impacts us */
     double discover_hidden; /* probability such withholding is discovered */
 };
 
 struct world {
     char name[WORLD_NAME_MAX * 2];
-    int ticks;         /* T >= 1 */
+    int ticks; /* T >= 1 */
     uint64_t seed;
-    int replicates;    /* default replicate count from the scenario */
+    int replicates; /* default replicate count from the scenario */
 
     int n_domains;
     char domain_names[WORLD_MAX_DOMAINS][32];
 
     int n_states;
     struct world_state *states;
-    double *detect;       /* [s * n_domains + d] p per tick in own territory */
-    double *border_bonus; /* [s * n_domains + d] b on the tick it crosses in */
-    double *cue_gain;     /* [s * n_domains + d] q when holding intel on the threat */
+    double *detect;                /* [s * n_domains + d] p per tick in own territory */
+    double *border_bonus;          /* [s * n_domains + d] b on the tick it crosses in */
+    double *cue_gain;              /* [s * n_domains + d] q when holding intel on the threat */
     struct world_sharing *sharing; /* [s * n_domains + d] */
     double *agreement;    /* [s * n_states + j] probability s shares with j under AGREEMENTS */
     uint64_t *neighbours; /* [s] bit j set when s and j share a border */
@@ -154,33 +155,33 @@ struct world {
     int n_origins;
     struct world_origin *origins;
     int n_targets;
-    int *targets;            /* region index of each target */
-    double *target_weights;  /* normalised to sum 1 within a type */
+    int *targets;           /* region index of each target */
+    double *target_weights; /* normalised to sum 1 within a type */
     /* Shortest-travel-time paths: path of type k from its i-th origin to its j-th target is
      * paths[k_pair_index] with k_pair_index = origin_slot * n_targets_of_type + target_slot,
      * offset by type_first_path[k]. */
-    int *type_first_path;    /* [k] */
+    int *type_first_path; /* [k] */
     int n_paths;
     struct world_path *paths;
-    int *path_regions;       /* flat */
-    int *path_enter;         /* flat: tick offset of entering each region */
+    int *path_regions; /* flat */
+    int *path_enter;   /* flat: tick offset of entering each region */
     int n_path_entries;
 
     int n_partners;
     struct world_partner *partners;
 
-    int hub_latency;         /* fusion centre forwarding latency, ticks >= 0 */
-    double hub_monitoring;   /* probability the centre attributes a leak to its leaker */
+    int hub_latency;       /* fusion centre forwarding latency, ticks >= 0 */
+    double hub_monitoring; /* probability the centre attributes a leak to its leaker */
 
-    double burn_factor;      /* detection multiplier while sources are burned, [0, 1] */
-    int burn_ticks;          /* how long a leak burns the sender's sources */
-    int assistance_units;    /* max units a neighbour lends per engagement under mutual assistance */
+    double burn_factor;   /* detection multiplier while sources are burned, [0, 1] */
+    int burn_ticks;       /* how long a leak burns the sender's sources */
+    int assistance_units; /* max units a neighbour lends per engagement under mutual assistance */
     struct world_trust trust;
 
     int n_measures;
     struct world_measure *measures;
-    int active_measure;      /* measure applied in this variant, or -1 */
-    double measure_cost;     /* its cost, charged in the loss of states as documented */
+    int active_measure;  /* measure applied in this variant, or -1 */
+    double measure_cost; /* its cost, charged in the loss of states as documented */
 
     size_t max_active_threats; /* pool bound derived from the memory limit at load */
 };

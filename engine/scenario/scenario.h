@@ -18,8 +18,8 @@ enum { SCENARIO_MAX_ERRORS = 50 };
 
 /* A list of error messages, each a full line without the trailing newline. */
 struct scenario_errors {
-    int count;     /* messages kept (<= SCENARIO_MAX_ERRORS) */
-    int dropped;   /* messages beyond the cap */
+    int count;   /* messages kept (<= SCENARIO_MAX_ERRORS) */
+    int dropped; /* messages beyond the cap */
     char *messages[SCENARIO_MAX_ERRORS];
 };
 void scenario_errors_clear(struct scenario_errors *errors);
