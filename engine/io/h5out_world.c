@@ -139,7 +139,7 @@ static int write_regions(struct h5out *out, hid_t group, const struct world *wor
         rows[g].owner = region->owner;
         if (region->owner >= 0 && region->owner < world->n_states)
             copy_name(rows[g].owner_code, world->states[region->owner].code,
-                   sizeof rows[g].owner_code);
+                      sizeof rows[g].owner_code);
         rows[g].lon = region->lon;
         rows[g].lat = region->lat;
     }
@@ -214,7 +214,7 @@ static int write_types(struct h5out *out, hid_t group, const struct world *world
         rows[k].domain = type->domain;
         if (type->domain >= 0 && type->domain < world->n_domains)
             copy_name(rows[k].domain_name, world->domain_names[type->domain],
-                   sizeof rows[k].domain_name);
+                      sizeof rows[k].domain_name);
         rows[k].stealth = type->stealth;
         rows[k].dwell = type->dwell;
         rows[k].severity_mu = type->severity_mu;
