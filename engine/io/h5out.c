@@ -102,7 +102,7 @@ hid_t h5out_dataset_plist(int rank, const hsize_t *chunk, enum h5out_filter filt
          * bytes are all zero, which deflate then squeezes well. On the model's doubles shuffle
          * made deflate worse (figures in the doc), so they get deflate alone. */
         if (filter == H5OUT_FILTER_SHUFFLE_DEFLATE) H5Pset_shuffle(plist);
-        if (filter != H5OUT_FILTER_NONE) H5Pset_deflate(plist, 4);
+        if (filter != H5OUT_FILTER_NONE) H5Pset_deflate(plist, H5OUT_DEFLATE_LEVEL);
     }
     return plist;
 }
@@ -518,6 +518,7 @@ static void h5out_close_variants(struct h5out *out) {
     for (int v = 0; v < out->n_variants; v++) {
         struct h5out_variant *variant = &out->variants[v];
         if (!variant->begun) continue;
+        h5out_variant_release(variant, !out->broken);
         if (!out->broken) {
             if (variant->events >= 0) H5Dclose(variant->events);
             H5Gclose(variant->group);

@@ -79,6 +79,23 @@ int h5out_variant_begin(struct h5out *out, int index, const struct h5out_variant
 int h5out_variant_write_replicate(struct h5out *out, int index, int replicate,
                                   const struct sim_result *result);
 
+/* A replicate's per-tick datasets (series, trust) compressed ahead of writing, so that the
+ * threads that run replicates do the compression and the one writer only stores bytes.
+ * h5out_encode_replicate() makes no HDF5 call and touches no writer: any thread may call it, on
+ * its own h5out_encoded. Returns 0, or -1 (out of memory, or the result lacks what is kept). */
+struct h5out_encoded;
+struct h5out_encoded *h5out_encoded_alloc(void);
+void h5out_encoded_free(struct h5out_encoded *encoded);
+int h5out_encode_replicate(struct h5out_encoded *encoded, const struct sim_result *result,
+                           int keep_series, int keep_trust);
+
+/* h5out_variant_write_replicate() with the per-tick datasets taken from `encoded` (made by
+ * h5out_encode_replicate() from the same result, with the variant's keep_series/keep_trust);
+ * encoded may be NULL (then the writer encodes them itself). Same file either way. */
+int h5out_variant_write_encoded(struct h5out *out, int index, int replicate,
+                                const struct sim_result *result,
+                                const struct h5out_encoded *encoded);
+
 /* Append one replicate's events (in the model's order) to /variants/<index>/events; the variant
  * must have been begun with keep_events. Rows are tagged with the replicate. For a file that does
  * not depend on thread timing, append replicates in replicate order. */

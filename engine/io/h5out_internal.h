@@ -3,8 +3,10 @@
 #define C5SIM_H5OUT_INTERNAL_H
 
 #include <hdf5.h>
+#include <zlib.h>
 #include <limits.h>
 
+#include "../model/metrics.h"
 #include "h5out.h"
 
 /* Room for two paths and a reason. */
@@ -18,6 +20,7 @@ struct h5out_table {
     int is_count;    /* int64 (else float64) */
     size_t row_size; /* values per replicate */
     double fill;     /* value of rows not (yet) written */
+    hid_t dataset;   /* kept open while the variant is (h5out_variant_release closes it) */
 };
 
 /* The rows of one block of replicates for every table, while some are still missing. */
@@ -25,8 +28,60 @@ struct h5out_block {
     hsize_t index;          /* block number: replicates index*block_rows ... */
     hsize_t rows;           /* replicates in this block (the last one may be short) */
     hsize_t present;        /* how many have arrived */
+    hsize_t stored;         /* how many were there when the block was last written (or read) */
     unsigned char *arrived; /* [rows] */
     void **buffers;         /* [table]: rows * row_size int64 or double */
+};
+
+/* How a chunk is deflated (measured on the model's output, docs/output-format.md):
+ * - RUNS: level 1, run-length matches only (Z_RLE). The per-replicate tables and the count series
+ *   are runs of zero bytes (shuffled small counts, harm of exactly 0.0) between literals: Z_RLE
+ *   finds them as well as a full match search does, at a fraction of the time.
+ * - MATCHES: level 4, full match search. Trust and the float64 series repeat whole rows from tick
+ *   to tick, which only a search over distances finds (Z_RLE stores trust 10x larger).
+ * Either is ordinary deflate: every HDF5 reader inflates it. */
+enum h5out_codec { H5OUT_CODEC_RUNS, H5OUT_CODEC_MATCHES };
+
+/* Level of the deflate filter in every dataset's pipeline: HDF5 applies it to what it still filters
+ * itself (the event log); chunks stored directly carry their codec's stream (readers need no
+ * level). */
+enum { H5OUT_DEFLATE_LEVEL = 4 };
+
+/* Per-tick datasets are chunked one replicate at a time, capped near this many bytes. */
+enum { H5OUT_LARGE_CHUNK_BYTES = 1 << 20 };
+
+/* One compressed chunk, ready for H5Dwrite_chunk (h5out_chunk.c); buffers are reused. */
+struct h5out_chunk {
+    unsigned char *bytes; /* the filtered chunk */
+    size_t size, capacity;
+    unsigned char *scratch; /* shuffled bytes */
+    size_t scratch_capacity;
+    int keep_stream; /* set by the owner: keep the deflate state between chunks */
+    enum h5out_codec stream_codec;
+    z_stream *stream; /* kept state, or NULL; on the heap, as zlib's state points back to it */
+};
+
+/* Filter `bytes` of data (whole elements) through shuffle (if asked) and deflate, as HDF5's own
+ * filters would. No HDF5 call: safe on any thread. 0, or -1 when out of memory. */
+int h5out_chunk_encode(struct h5out_chunk *chunk, const void *data, size_t bytes,
+                       size_t element_size, int shuffle, enum h5out_codec codec);
+/* Store an encoded chunk at `offset` (in elements) of a chunked dataset. */
+int h5out_chunk_write(hid_t dataset, const hsize_t *offset, const struct h5out_chunk *chunk);
+void h5out_chunk_release(struct h5out_chunk *chunk);
+
+/* Ticks per chunk of series/<metric> ([1, ticks, states] chunks) and of trust. */
+hsize_t h5out_series_chunk_ticks(int ticks, int n_states);
+hsize_t h5out_trust_chunk_ticks(int ticks, int n_states);
+
+/* A replicate's per-tick datasets, encoded (h5out.h: h5out_encode_replicate). */
+struct h5out_encoded {
+    int valid; /* filled by the last h5out_encode_replicate() */
+    int ticks, n_states, keep_series, keep_trust;
+    int series_chunks, trust_chunks; /* per metric; chunks[] is series by metric, then trust */
+    int capacity;
+    struct h5out_chunk *chunks;
+    unsigned char *values; /* the chunk before filtering (counts as int64, fill padding) */
+    size_t values_capacity;
 };
 
 /* What the writer remembers of a begun variant. */
@@ -35,9 +90,13 @@ struct h5out_variant {
     hid_t group;
     int replicates, n_states, n_types, n_regions, ticks;
     int keep_series, keep_trust, keep_events;
-    int resumed;            /* reopened from an interrupted run's file */
-    unsigned char *written; /* [replicate] 1 once written */
-    hid_t events;           /* /variants/k/events or H5I_INVALID_HID */
+    int resumed;                   /* reopened from an interrupted run's file */
+    unsigned char *written;        /* [replicate] 1 once written */
+    hid_t events;                  /* /variants/k/events or H5I_INVALID_HID */
+    hid_t series[METRIC_COUNT];    /* open series/<metric> datasets, or H5I_INVALID_HID */
+    hid_t trust;                   /* open trust dataset, or H5I_INVALID_HID */
+    struct h5out_encoded *encoded; /* scratch for replicates given without an encoding */
+    struct h5out_chunk chunk;      /* scratch for the row blocks' chunks */
     hsize_t event_rows;
     hsize_t block_rows;
     int n_tables;
@@ -46,14 +105,25 @@ struct h5out_variant {
     struct h5out_block **blocks; /* blocks in flight */
 };
 
+/* A count as stored: the model's counts are exact integers in doubles. Rounds half away from
+ * zero like llround(), inline: the library call was a visible share of writing a sweep. */
+static inline long long h5out_count(double value) {
+    return (long long)(value + (value < 0 ? -0.5 : 0.5));
+}
+
 /* Row blocks (h5out_rows.c). Put one replicate's row of table `table` (converted to int64 for
  * counts); after all its tables, h5out_rows_done() writes the block once it is whole. */
 int h5out_rows_put(struct h5out *out, struct h5out_variant *variant, int replicate, int table,
                    const double *values);
 int h5out_rows_done(struct h5out *out, struct h5out_variant *variant, int replicate);
-/* Write every block still in flight (missing rows hold the fill value); blocks stay in memory. */
+/* Write every block still in flight that gained rows since it was last written (missing rows
+ * hold the fill value); blocks stay in memory. */
 int h5out_rows_write_pending(struct h5out *out, struct h5out_variant *variant);
 void h5out_rows_free(struct h5out_variant *variant);
+
+/* Close the variant's open datasets (when close_objects; not in a broken file, where closing may
+ * write) and free its encoding scratch (h5out_variant.c). Before h5out_rows_free(). */
+void h5out_variant_release(struct h5out_variant *variant, int close_objects);
 
 struct h5out {
     hid_t file;

@@ -44,8 +44,7 @@ static int block_read(const struct h5out_variant *variant, struct h5out_block *b
     for (int t = 0; t < variant->n_tables; t++) {
         const struct h5out_table *table = &variant->tables[t];
         if (table->row_size == 0) continue;
-        hid_t dataset = H5Dopen2(variant->group, table->name, H5P_DEFAULT);
-        if (dataset < 0) return -1;
+        hid_t dataset = table->dataset;
         hid_t file_space = block_space(dataset, variant, block);
         hsize_t values = block->rows * table->row_size;
         hid_t memory_space = H5Screate_simple(1, &values, NULL);
@@ -56,7 +55,6 @@ static int block_read(const struct h5out_variant *variant, struct h5out_block *b
                           memory_space, file_space, H5P_DEFAULT, block->buffers[t]);
         H5Sclose(memory_space);
         if (file_space >= 0) H5Sclose(file_space);
-        H5Dclose(dataset);
         if (status < 0) return -1;
     }
     return 0;
@@ -79,7 +77,9 @@ static struct h5out_block *block_alloc(const struct h5out_variant *variant, hsiz
     }
     for (int t = 0; t < variant->n_tables; t++) {
         const struct h5out_table *table = &variant->tables[t];
-        size_t values = (size_t)block->rows * table->row_size;
+        /* A whole chunk even for the last, short block: chunks are stored whole (the rows past
+         * the end hold the fill value and are never read). */
+        size_t values = (size_t)variant->block_rows * table->row_size;
         /* Missing rows hold the fill value, as they would read in the file. */
         if (table->is_count) {
             long long *buffer = malloc((values + 1) * sizeof *buffer);
@@ -99,6 +99,7 @@ static struct h5out_block *block_alloc(const struct h5out_variant *variant, hsiz
         block_free(block, variant->n_tables);
         return NULL;
     }
+    block->stored = block->present; /* what the file already holds */
     return block;
 }
 
@@ -131,38 +132,32 @@ int h5out_rows_put(struct h5out *out, struct h5out_variant *variant, int replica
     if (info->is_count) {
         /* Counts are exact in the model's doubles; stored as integers. */
         long long *buffer = (long long *)block->buffers[table] + offset;
-        for (size_t i = 0; i < info->row_size; i++) buffer[i] = llround(values[i]);
+        for (size_t i = 0; i < info->row_size; i++) buffer[i] = h5out_count(values[i]);
     } else {
         memcpy((double *)block->buffers[table] + offset, values, info->row_size * sizeof(double));
     }
     return 0;
 }
 
-/* Write a block's rows of every table (the chunk-aligned hyperslab of block->rows replicates). */
+/* Write a block's rows of every table: one chunk per table, filtered here and stored whole. The
+ * tables go in creation order, `written` last, so a replicate marked written is in the file. */
 static int block_write(struct h5out *out, struct h5out_variant *variant,
                        const struct h5out_block *block) {
+    hsize_t offset[H5S_MAX_RANK] = {0};
+    offset[0] = block->index * variant->block_rows;
     for (int t = 0; t < variant->n_tables; t++) {
         const struct h5out_table *table = &variant->tables[t];
         if (table->row_size == 0) continue;
-        hid_t dataset = H5Dopen2(variant->group, table->name, H5P_DEFAULT);
-        if (dataset < 0) return h5out_io_fail(out, "cannot open %s", table->name);
-        hid_t file_space = block_space(dataset, variant, block);
-        hsize_t values = block->rows * table->row_size;
-        hid_t memory_space = H5Screate_simple(1, &values, NULL);
-        int status = 0;
-        if (file_space < 0 ||
-            H5Dwrite(dataset, table->is_count ? H5T_NATIVE_LLONG : H5T_NATIVE_DOUBLE, memory_space,
-                     file_space, H5P_DEFAULT, block->buffers[t]) < 0) {
+        size_t bytes = (size_t)variant->block_rows * table->row_size * sizeof(double);
+        /* Counts: shuffle + deflate; float64 figures: deflate alone (create_dataset's choice). */
+        variant->chunk.keep_stream = 1; /* one chunk after another, all with one codec */
+        if (h5out_chunk_encode(&variant->chunk, block->buffers[t], bytes, sizeof(double),
+                               table->is_count, H5OUT_CODEC_RUNS) < 0)
+            return h5out_io_fail(out, "out of memory compressing %s", table->name);
+        if (h5out_chunk_write(table->dataset, offset, &variant->chunk) < 0) {
             h5out_note_reason(out);
-            status = -1;
+            return h5out_io_fail(out, "cannot write %s", table->name);
         }
-        H5Sclose(memory_space);
-        if (file_space >= 0) H5Sclose(file_space);
-        if (H5Dclose(dataset) < 0 && status == 0) {
-            h5out_note_reason(out);
-            status = -1;
-        }
-        if (status) return h5out_io_fail(out, "cannot write %s", table->name);
     }
     return 0;
 }
@@ -191,8 +186,13 @@ int h5out_rows_done(struct h5out *out, struct h5out_variant *variant, int replic
 }
 
 int h5out_rows_write_pending(struct h5out *out, struct h5out_variant *variant) {
-    for (int b = 0; b < variant->n_blocks; b++)
-        if (block_write(out, variant, variant->blocks[b]) < 0) return -1;
+    for (int b = 0; b < variant->n_blocks; b++) {
+        struct h5out_block *block = variant->blocks[b];
+        /* A periodic flush need not compress again what the file already holds. */
+        if (block->present == block->stored) continue;
+        if (block_write(out, variant, block) < 0) return -1;
+        block->stored = block->present;
+    }
     return 0;
 }
 
@@ -204,4 +204,5 @@ void h5out_rows_free(struct h5out_variant *variant) {
     free(variant->tables);
     variant->tables = NULL;
     variant->n_tables = 0;
+    h5out_chunk_release(&variant->chunk);
 }

@@ -8,10 +8,11 @@
 
 #include "h5out_internal.h"
 
-/* Chunks of the small [replicate, ...] tables hold several replicates (about this many bytes):
- * a chunk per replicate would cost more in chunk index than the data itself. Per-tick datasets
- * are chunked one replicate at a time, capped near a megabyte. */
-enum { SMALL_CHUNK_BYTES = 16384, LARGE_CHUNK_BYTES = 1 << 20, EVENT_CHUNK_ROWS = 4096 };
+/* Chunks of the small [replicate, ...] tables hold several replicates (about this many bytes in
+ * the widest table): every chunk costs HDF5 bookkeeping and a deflate call, so fewer, larger ones
+ * write faster (measured in docs/output-format.md); a block of rows waits in memory until whole.
+ * Per-tick datasets are chunked one replicate at a time (H5OUT_LARGE_CHUNK_BYTES). */
+enum { SMALL_CHUNK_BYTES = 65536, EVENT_CHUNK_ROWS = 4096 };
 
 static hsize_t clamp_rows(size_t row_bytes, size_t target_bytes, hsize_t limit) {
     hsize_t rows = row_bytes ? (hsize_t)(target_bytes / row_bytes) : 1;
@@ -72,6 +73,8 @@ static struct h5out_variant *grow_variants(struct h5out *out, int index) {
             memset(&grown[v], 0, sizeof grown[v]);
             grown[v].group = H5I_INVALID_HID;
             grown[v].events = H5I_INVALID_HID;
+            grown[v].trust = H5I_INVALID_HID;
+            for (int m = 0; m < METRIC_COUNT; m++) grown[v].series[m] = H5I_INVALID_HID;
         }
         out->variants = grown;
         out->n_variants = count;
@@ -158,21 +161,25 @@ static int add_table(struct h5out_variant *variant, const char *name, int is_cou
         dims[i] = chunk[i] = row_dims[i - 1];
         row_size *= (size_t)row_dims[i - 1];
     }
+    hid_t dataset;
     if (variant->resumed) {
         /* Reopened: the dataset must be there already (same shape, checked by use). */
         if (H5Lexists(variant->group, name, H5P_DEFAULT) <= 0) return -1;
+        dataset = H5Dopen2(variant->group, name, H5P_DEFAULT);
     } else {
-        hid_t dataset = create_dataset(variant->group, name, rank, dims, chunk,
-                                       is_count ? H5T_STD_I64LE : H5T_IEEE_F64LE, unit, description,
-                                       dims_text, (long long)fill);
-        if (dataset < 0) return -1;
-        H5Dclose(dataset);
+        dataset = create_dataset(variant->group, name, rank, dims, chunk,
+                                 is_count ? H5T_STD_I64LE : H5T_IEEE_F64LE, unit, description,
+                                 dims_text, (long long)fill);
     }
+    if (dataset < 0) return -1;
     struct h5out_table *table = &variant->tables[variant->n_tables++];
     snprintf(table->name, sizeof table->name, "%s", name);
     table->is_count = is_count;
     table->row_size = row_size;
     table->fill = is_count ? fill : NAN;
+    /* Kept open: every block of the variant writes to it (an open per block cost ~1% of a
+     * sweep's time). */
+    table->dataset = dataset;
     return 0;
 }
 
@@ -229,31 +236,52 @@ static int create_variant_datasets(struct h5out_variant *variant) {
                   "1 once the replicate is in the file (for --resume)", "replicate", 0))
         return -1;
 
-    if (variant->resumed) return 0;
-    /* Per-tick datasets: one replicate per chunk, written whole when the replicate arrives. */
+    /* Per-tick datasets: one replicate per chunk (or a few, along the ticks), stored whole
+     * when the replicate arrives; kept open, as every replicate writes to each. */
     for (int m = 0; m < METRIC_COUNT && variant->keep_series; m++) {
         const struct metric_info *info = &metric_table[m];
         char path[128];
-        hsize_t dims[3] = {R, T, S}, chunk[3] = {1, clamp_rows(S * 8, LARGE_CHUNK_BYTES, T), S};
+        hsize_t dims[3] = {R, T, S};
+        hsize_t chunk[3] = {1, h5out_series_chunk_ticks(variant->ticks, variant->n_states), S};
         snprintf(path, sizeof path, "series/%s", info->name);
-        hid_t dataset = create_dataset(group, path, 3, dims, chunk,
-                                       info->is_count ? H5T_STD_I64LE : H5T_IEEE_F64LE, info->unit,
-                                       info->description, "replicate,tick,state", -1);
+        hid_t dataset =
+            variant->resumed
+                ? H5Dopen2(group, path, H5P_DEFAULT)
+                : create_dataset(group, path, 3, dims, chunk,
+                                 info->is_count ? H5T_STD_I64LE : H5T_IEEE_F64LE, info->unit,
+                                 info->description, "replicate,tick,state", -1);
         if (dataset < 0) return -1;
-        H5Dclose(dataset);
+        variant->series[m] = dataset;
     }
     if (variant->keep_trust) {
         hsize_t dims[4] = {R, T, S, S};
-        hsize_t chunk[4] = {1, clamp_rows(S * S * 4, LARGE_CHUNK_BYTES, T), S, S};
+        hsize_t chunk[4] = {1, h5out_trust_chunk_ticks(variant->ticks, variant->n_states), S, S};
         hid_t dataset =
-            create_dataset(group, "trust", 4, dims, chunk, H5T_IEEE_F32LE, "probability",
-                           "trust of the truster state in the trusted state at the end of "
-                           "each tick",
-                           "replicate,tick,truster,trusted", -1);
+            variant->resumed
+                ? H5Dopen2(group, "trust", H5P_DEFAULT)
+                : create_dataset(group, "trust", 4, dims, chunk, H5T_IEEE_F32LE, "probability",
+                                 "trust of the truster state in the trusted state at the end of "
+                                 "each tick",
+                                 "replicate,tick,truster,trusted", -1);
         if (dataset < 0) return -1;
-        H5Dclose(dataset);
+        variant->trust = dataset;
     }
     return 0;
+}
+
+void h5out_variant_release(struct h5out_variant *variant, int close_objects) {
+    for (int t = 0; t < variant->n_tables; t++) {
+        if (close_objects && variant->tables[t].dataset >= 0) H5Dclose(variant->tables[t].dataset);
+        variant->tables[t].dataset = H5I_INVALID_HID;
+    }
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        if (close_objects && variant->series[m] >= 0) H5Dclose(variant->series[m]);
+        variant->series[m] = H5I_INVALID_HID;
+    }
+    if (close_objects && variant->trust >= 0) H5Dclose(variant->trust);
+    variant->trust = H5I_INVALID_HID;
+    h5out_encoded_free(variant->encoded);
+    variant->encoded = NULL;
 }
 
 /* One block size for every small table of the variant, from its widest row. */
@@ -390,6 +418,7 @@ int h5out_variant_reopen(struct h5out *out, int index, const struct h5out_varian
         variant->events = H5I_INVALID_HID;
         free(variant->written);
         variant->written = NULL;
+        h5out_variant_release(variant, 1);
         h5out_rows_free(variant);
         H5Gclose(group);
         return -1;
@@ -458,6 +487,7 @@ int h5out_variant_begin(struct h5out *out, int index, const struct h5out_variant
         h5out_io_fail(out, "cannot create the datasets of %s", path);
         free(variant->written);
         variant->written = NULL;
+        h5out_variant_release(variant, 1);
         h5out_rows_free(variant);
         H5Gclose(group);
         return -1;
@@ -467,46 +497,28 @@ int h5out_variant_begin(struct h5out *out, int index, const struct h5out_variant
     return 0;
 }
 
-/* Write `row` (replicate r of a [R, ...] dataset, the rest of the shape in full). */
-static int write_replicate_row(struct h5out *out, hid_t group, const char *name, int replicate,
-                               hid_t memory_type, const void *row) {
-    hid_t dataset = H5Dopen2(group, name, H5P_DEFAULT);
-    if (dataset < 0) return -1;
-    hid_t file_space = H5Dget_space(dataset);
-    int rank = H5Sget_simple_extent_ndims(file_space);
-    hsize_t dims[H5S_MAX_RANK], start[H5S_MAX_RANK] = {0}, count[H5S_MAX_RANK];
-    H5Sget_simple_extent_dims(file_space, dims, NULL);
-    hsize_t elements = 1;
-    for (int i = 0; i < rank; i++) {
-        count[i] = i == 0 ? 1 : dims[i];
-        elements *= count[i];
-    }
-    start[0] = (hsize_t)replicate;
-    int status = 0;
-    if (elements > 0) {
-        hid_t memory_space = H5Screate_simple(1, &elements, NULL);
-        if (H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-            H5Dwrite(dataset, memory_type, memory_space, file_space, H5P_DEFAULT, row) < 0) {
-            h5out_note_reason(out);
-            status = -1;
+/* Store a replicate's encoded per-tick chunks: series by metric, then trust. */
+static int write_encoded_chunks(struct h5out *out, const struct h5out_variant *variant,
+                                int replicate, const struct h5out_encoded *encoded) {
+    int next = 0;
+    hsize_t series_rows = h5out_series_chunk_ticks(variant->ticks, variant->n_states);
+    hsize_t trust_rows = h5out_trust_chunk_ticks(variant->ticks, variant->n_states);
+    for (int m = 0; m < METRIC_COUNT && variant->keep_series; m++)
+        for (int c = 0; c < encoded->series_chunks; c++) {
+            hsize_t offset[3] = {(hsize_t)replicate, (hsize_t)c * series_rows, 0};
+            if (h5out_chunk_write(variant->series[m], offset, &encoded->chunks[next++]) < 0) {
+                h5out_note_reason(out);
+                return h5out_io_fail(out, "cannot write series/%s", metric_table[m].name);
+            }
         }
-        H5Sclose(memory_space);
+    for (int c = 0; c < encoded->trust_chunks && variant->keep_trust; c++) {
+        hsize_t offset[4] = {(hsize_t)replicate, (hsize_t)c * trust_rows, 0, 0};
+        if (h5out_chunk_write(variant->trust, offset, &encoded->chunks[next++]) < 0) {
+            h5out_note_reason(out);
+            return h5out_io_fail(out, "cannot write trust");
+        }
     }
-    H5Sclose(file_space);
-    if (H5Dclose(dataset) < 0 && status == 0) {
-        h5out_note_reason(out);
-        status = -1;
-    }
-    return status;
-}
-
-/* Write a replicate's slice of a per-tick dataset, converting counts to integers. */
-static int write_series_row(struct h5out *out, hid_t group, const char *name, int replicate,
-                            int is_count, const double *values, size_t count, long long *scratch) {
-    if (!is_count)
-        return write_replicate_row(out, group, name, replicate, H5T_NATIVE_DOUBLE, values);
-    for (size_t i = 0; i < count; i++) scratch[i] = llround(values[i]);
-    return write_replicate_row(out, group, name, replicate, H5T_NATIVE_LLONG, scratch);
+    return 0;
 }
 
 static int check_result_shape(struct h5out *out, int index, const struct h5out_variant *variant,
@@ -530,6 +542,12 @@ static int check_result_shape(struct h5out *out, int index, const struct h5out_v
 
 int h5out_variant_write_replicate(struct h5out *out, int index, int replicate,
                                   const struct sim_result *result) {
+    return h5out_variant_write_encoded(out, index, replicate, result, NULL);
+}
+
+int h5out_variant_write_encoded(struct h5out *out, int index, int replicate,
+                                const struct sim_result *result,
+                                const struct h5out_encoded *encoded) {
     if (h5out_check_usable(out) < 0) return -1;
     if (index < 0 || index >= out->n_variants || !out->variants[index].begun)
         return h5out_fail(out, "variant %d was not begun", index);
@@ -542,33 +560,40 @@ int h5out_variant_write_replicate(struct h5out *out, int index, int replicate,
     if (!result || check_result_shape(out, index, variant, result) < 0)
         return result ? -1 : h5out_fail(out, "no result for variant %d", index);
 
+    if (variant->keep_series || variant->keep_trust) {
+        if (encoded && (!encoded->valid || encoded->ticks != variant->ticks ||
+                        encoded->n_states != variant->n_states ||
+                        encoded->keep_series != variant->keep_series ||
+                        encoded->keep_trust != variant->keep_trust))
+            return h5out_fail(out, "variant %d replicate %d: its encoding is of another layout",
+                              index, replicate);
+        if (!encoded) {
+            if (!variant->encoded) variant->encoded = h5out_encoded_alloc();
+            if (!variant->encoded ||
+                h5out_encode_replicate(variant->encoded, result, variant->keep_series,
+                                       variant->keep_trust) < 0)
+                return h5out_fail(out, "out of memory compressing variant %d replicate %d", index,
+                                  replicate);
+            encoded = variant->encoded;
+        }
+        if (write_encoded_chunks(out, variant, replicate, encoded) < 0) return -1;
+    }
+
     size_t S = (size_t)variant->n_states, K = (size_t)variant->n_types;
-    size_t T = (size_t)variant->ticks;
-    double *totals = calloc(S + 1, sizeof *totals);
-    long long *scratch = calloc((variant->keep_series ? T * S : 0) + 1, sizeof *scratch);
-    int status = totals && scratch ? 0 : h5out_fail(out, "out of memory writing a replicate");
+    double *sums = calloc(S + 1, sizeof *sums);
+    int status = sums ? 0 : h5out_fail(out, "out of memory writing a replicate");
     int table = 0; /* tables in the order create_variant_datasets() made them */
-    char name[128];
     for (int m = 0; m < METRIC_COUNT && status == 0; m++) {
-        const struct metric_info *info = &metric_table[m];
         const double *by_type = result->by_type + (size_t)m * S * K;
         for (size_t s = 0; s < S; s++) {
             /* Summed in type order, so totals are the same bits on every run. */
             double sum = 0;
             for (size_t k = 0; k < K; k++) sum += by_type[s * K + k];
-            totals[s] = sum;
+            sums[s] = sum;
         }
-        status |= h5out_rows_put(out, variant, replicate, table++, totals);
+        status |= h5out_rows_put(out, variant, replicate, table++, sums);
         status |= h5out_rows_put(out, variant, replicate, table++, by_type);
-        if (variant->keep_series && status == 0) {
-            snprintf(name, sizeof name, "series/%s", info->name);
-            status |= write_series_row(out, variant->group, name, replicate, info->is_count,
-                                       result->series + (size_t)m * T * S, T * S, scratch);
-        }
     }
-    if (status == 0 && variant->keep_trust)
-        status |= write_replicate_row(out, variant->group, "trust", replicate, H5T_NATIVE_FLOAT,
-                                      result->trust);
     if (status == 0) {
         double figures[4] = {(double)result->threat_ticks, (double)result->peak_active,
                              result->trust_changed != 0, 1};
@@ -582,8 +607,7 @@ int h5out_variant_write_replicate(struct h5out *out, int index, int replicate,
             status |= h5out_rows_put(out, variant, replicate, table++, &figures[2]);
         status |= h5out_rows_put(out, variant, replicate, table++, &figures[3]);
     }
-    free(totals);
-    free(scratch);
+    free(sums);
     if (status)
         return out->broken
                    ? -1

@@ -150,9 +150,10 @@ static void log_event(void *context, const struct sim_event *event) {
 /* One slot of the reorder buffer between the workers and the writer. */
 struct slot {
     struct sim_result *result;
-    struct event_log events; /* swapped in from the worker's log when --events */
-    int variant;             /* variant the result was sized for, or -1 */
-    atomic_long ready;       /* item index + 1 when the result waits for the writer; 0 when free */
+    struct event_log events;       /* swapped in from the worker's log when --events */
+    struct h5out_encoded *encoded; /* its per-tick datasets compressed by the worker, or NULL */
+    int variant;                   /* variant the result was sized for, or -1 */
+    atomic_long ready; /* item index + 1 when the result waits for the writer; 0 when free */
 };
 
 struct progress {
@@ -238,8 +239,8 @@ static void drain(struct execution *execution) {
                 fail(execution, message);
         } else if (execution->out && !atomic_load(&execution->failed)) {
             int variant = (int)(item / replicates), replicate = (int)(item % replicates);
-            if (h5out_variant_write_replicate(execution->out, variant, replicate, slot->result) !=
-                    0 ||
+            if (h5out_variant_write_encoded(execution->out, variant, replicate, slot->result,
+                                            slot->encoded) != 0 ||
                 (execution->options->keep_events &&
                  h5out_variant_write_events(execution->out, variant, replicate, slot->events.events,
                                             slot->events.count) != 0))
@@ -344,6 +345,13 @@ static void work(struct execution *execution, int is_writer) {
         }
         if (execution->results && !(execution->hooks && execution->hooks->on_result))
             runner_results_keep(execution->results, variant, replicate, slot->result);
+        if (slot->encoded &&
+            h5out_encode_replicate(slot->encoded, slot->result, execution->options->keep_series,
+                                   execution->options->keep_trust) != 0) {
+            /* Compressing here, on the worker, leaves the one writer only the storing. */
+            fail(execution, "out of memory compressing a replicate's per-tick series");
+            break;
+        }
         if (execution->options->keep_events) {
             /* Hand the log to the slot; take the slot's empty buffer in exchange. */
             struct event_log spare = slot->events;
@@ -433,6 +441,29 @@ int runner_execute(struct runner *runner, const struct runner_options *options, 
     return status;
 }
 
+/* Slots of the reorder buffer. Without output 4 per thread are plenty. With output the writer
+ * (thread 0, also a worker) stores blocks of replicates in bursts; the other threads run ahead
+ * meanwhile as far as the window lets them, so it is as large as ~64 MiB of results allows
+ * (event logs have no size known in advance: with --events the window stays small). */
+static long slot_window(const struct runner *runner, const struct runner_options *options,
+                        int outer, int writing) {
+    long window = 4L * outer;
+    if (!writing || outer < 2 || options->keep_events) return window;
+    const struct world *world = runner->worlds[0];
+    size_t S = (size_t)world->n_states, T = (size_t)world->ticks;
+    size_t bytes = (size_t)METRIC_COUNT * S * ((size_t)world->n_types + 1) * sizeof(double) +
+                   4 * (size_t)world->n_regions * sizeof(double) + 4096;
+    size_t per_tick = 0;
+    if (options->keep_series) per_tick += (size_t)METRIC_COUNT * T * S * sizeof(double);
+    if (options->keep_trust) per_tick += T * S * S * sizeof(float);
+    /* The result's per-tick arrays, and their encoding's buffers (about twice as much). */
+    bytes += 3 * per_tick;
+    long fits = (long)(((size_t)64 << 20) / bytes);
+    long most = 64L * outer;
+    if (fits > most) fits = most;
+    return fits > window ? fits : window;
+}
+
 int runner_execute_items(struct runner *runner, const struct runner_options *options,
                          const long *items, long n_items, struct h5out *out,
                          struct runner_results *results, const struct runner_hooks *hooks,
@@ -474,7 +505,7 @@ int runner_execute_items(struct runner *runner, const struct runner_options *opt
         .replicates = plan->replicates,
         .progress_base = hooked ? 0 : results->items_written,
         .progress_total = hooked ? n_items : results->items_total,
-        .window = 4L * outer,
+        .window = slot_window(runner, options, outer, !hooked && out),
         .err = err,
         .errlen = errlen,
         .progress = {.stream = options->progress_stream ? options->progress_stream : stderr,
@@ -489,9 +520,16 @@ int runner_execute_items(struct runner *runner, const struct runner_options *opt
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    int encode = !hooked && out && (options->keep_series || options->keep_trust);
     for (long i = 0; i < execution.window; i++) {
         execution.slots[i].variant = -1;
         atomic_init(&execution.slots[i].ready, 0);
+        if (encode && !(execution.slots[i].encoded = h5out_encoded_alloc())) {
+            for (long j = 0; j < i; j++) h5out_encoded_free(execution.slots[j].encoded);
+            free(execution.slots);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
     }
     double start = now_seconds();
     execution.progress.start = execution.last_flush = start;
@@ -530,6 +568,7 @@ int runner_execute_items(struct runner *runner, const struct runner_options *opt
                   1);
     for (long i = 0; i < execution.window; i++) {
         sim_result_free(execution.slots[i].result);
+        h5out_encoded_free(execution.slots[i].encoded);
         free(execution.slots[i].events.events);
     }
     free(execution.slots);
