@@ -97,6 +97,9 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->bucket);
     free(ws->bucket_first);
     free(ws->detected);
+    free(ws->chunk_count);
+    free(ws->chunk_dead);
+    free(ws->chunk_moves);
     free(ws->dist);
     free(ws->dist_ticks);
     free(ws->prev);
@@ -156,6 +159,10 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->state_region_first = calloc(S + 1, sizeof *ws->state_region_first);
     ws->state_regions = calloc(R, sizeof *ws->state_regions);
     ws->bucket_first = calloc(S + 1, sizeof *ws->bucket_first);
+    size_t chunks = (size_t)ws->options.threads * SIM_CHUNKS_PER_THREAD;
+    ws->chunk_count = calloc(chunks, sizeof *ws->chunk_count);
+    ws->chunk_dead = calloc(chunks, sizeof *ws->chunk_dead);
+    ws->chunk_moves = calloc(chunks * R, sizeof *ws->chunk_moves);
     ws->dist = calloc(R, sizeof *ws->dist);
     ws->dist_ticks = calloc(R, sizeof *ws->dist_ticks);
     ws->prev = calloc(R, sizeof *ws->prev);
@@ -167,7 +174,8 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     if (!ws->route || !ws->trust || !ws->trust_delta || !ws->free_units || !ws->release ||
         !ws->burn_until || !ws->escalation || !ws->impacts_now || !ws->state_region_first ||
         !ws->state_regions || !ws->bucket_first || !ws->dist || !ws->dist_ticks || !ws->prev ||
-        !ws->heap || !ws->heap_pos || !ws->scratch_path || !ws->region_owner || !ws->rng)
+        !ws->heap || !ws->heap_pos || !ws->scratch_path || !ws->region_owner || !ws->rng ||
+        !ws->chunk_count || !ws->chunk_dead || !ws->chunk_moves)
         goto nomem;
     /* regions owned by each state, in region order (contagion picks among them) */
     for (size_t g = 0; g < R; g++)
@@ -321,7 +329,7 @@ int sim_run(struct sim_workspace *ws, const struct world *world, long replicate,
         ws->key[purpose] = rng_key(world->seed, (uint64_t)replicate, (unsigned)purpose);
 
     size_t S = (size_t)world->n_states;
-    ws->pool.count = 0;
+    ws->pool.count = ws->pool.dead = ws->pool.live_from = 0;
     ws->n_reports = 0;
     ws->n_spawns = ws->n_spawns_next = 0;
     for (size_t i = 0; i < S * S; i++) {

@@ -14,10 +14,18 @@
 
 /* Above this many active threats the per-threat phases split over OpenMP threads. */
 enum { SIM_PARALLEL_MIN = 4096 };
+/* Chunks per thread of the per-threat loops (tick.c): small enough for locality, enough that a
+ * round-robin deal balances the cheaper old threats against the travelling young ones. */
+enum { SIM_CHUNKS_PER_THREAD = 8 };
 
-/* Threats in struct-of-arrays form, kept in serial (creation) order. */
+/* Threats in struct-of-arrays form, kept in serial (creation) order. A removed threat's slot is
+ * marked FLAG_DEAD (tick.c) and left in place; the per-threat loops skip such slots, and the pool
+ * is compacted (stably) only once they exceed a fraction of it, so that survivors are not copied
+ * forward every tick. Active threats = count - dead. */
 struct sim_pool {
     size_t count, capacity;
+    size_t dead;      /* slots in [0, count) holding removed threats */
+    size_t live_from; /* every slot before this one is dead */
     uint64_t *serial; /* creation order: pool order, report lookup */
     uint64_t *uid;    /* hash of (tick, origin, k): names the threat's random streams */
     int32_t *type;
@@ -28,12 +36,12 @@ struct sim_pool {
     int32_t *at_target; /* ticks spent at the target so far */
     int32_t *victim;    /* owner of the target region */
     double *severity;
-    uint64_t *known;        /* bit s: state s detected it */
-    uint64_t *intel;        /* bit s: state s received a report on it */
-    uint64_t *engaged;      /* bit s: state s engaged it in its current region */
-    uint64_t *told;         /* bit s: state s's report reached the victim */
-    uint8_t *crossed;       /* 1 on the tick it entered an owned region across a border */
-    uint8_t *flag;          /* per-phase per-threat output (detected / moved / impact / removed) */
+    uint64_t *known;   /* bit s: state s detected it */
+    uint64_t *intel;   /* bit s: state s received a report on it */
+    uint64_t *engaged; /* bit s: state s engaged it in its current region */
+    uint64_t *told;    /* bit s: state s's report reached the victim */
+    uint8_t *crossed;  /* 1 on the tick it entered an owned region across a border */
+    uint8_t *flag; /* per-phase per-threat output (detected / moved / impact / removed), or dead */
     float *estimate;        /* [i * n_states + s] state s's severity estimate */
     int8_t *first_reporter; /* [i * n_states + s]: state whose report first reached s; -1 none,
                                -2 a partner */
@@ -101,7 +109,13 @@ struct sim_workspace {
     size_t n_detected;
     size_t *bucket;       /* response candidates grouped by state */
     size_t *bucket_first; /* [S + 1] */
-    double *dist;         /* Dijkstra */
+    /* per-chunk results of the chunked per-threat loops (chunk c = a contiguous slot range;
+     * options.threads * SIM_CHUNKS_PER_THREAD chunks), merged in chunk order so that the result
+     * is that of one serial pass */
+    size_t *chunk_count; /* [chunks] list entries found in chunk c */
+    size_t *chunk_dead;  /* [chunks] threats removed in chunk c */
+    int *chunk_moves;    /* [chunks * n_regions] threats that moved into region g */
+    double *dist;        /* Dijkstra */
     int *dist_ticks, *prev, *heap, *heap_pos, *scratch_path;
 
     int *region_owner;     /* [g] cached owner (-1 external) for the hot loops */

@@ -8,8 +8,21 @@
 #include "rng.h"
 #include "sim_internal.h"
 
-/* Per-threat flags written by one phase and read by the next. */
-enum { FLAG_NONE = 0, FLAG_DETECTED = 1, FLAG_MOVED = 2, FLAG_IMPACT = 3, FLAG_REMOVED = 4 };
+/* Per-threat flags written by one phase and read by the next; FLAG_DEAD marks the slot of a
+ * removed threat until the pool is compacted (it survives every phase). */
+enum {
+    FLAG_NONE = 0,
+    FLAG_DETECTED = 1,
+    FLAG_MOVED = 2,
+    FLAG_IMPACT = 3,
+    FLAG_REMOVED = 4,
+    FLAG_DEAD = 5
+};
+
+/* The pool is compacted once more than 1 / POOL_COMPACT_SHARE of its slots are dead, or when it
+ * is full. As the oldest threats die first, most dead slots form a prefix, which the loops skip
+ * at no cost (pool->live_from); compacting rarely spares copying every survivor every tick. */
+enum { POOL_COMPACT_SHARE = 2 };
 
 static inline void metric_add(struct sim_workspace *ws, int metric, int state, int type,
                               double value) {
@@ -34,16 +47,114 @@ static inline int lowest_bit(uint64_t mask) {
 
 /* ---------------------------------------------------------------- pool and queues */
 
+static inline size_t pool_active(const struct sim_pool *pool) {
+    return pool->count - pool->dead;
+}
+
+/* Drop the dead slots, keeping the survivors in order: runs of survivors move as blocks, each
+ * array on its own (with threads, the arrays are shared out among them: moving one array touches
+ * no other, so the result is the same). */
+static void pool_compact(struct sim_workspace *ws) {
+    struct sim_pool *pool = &ws->pool;
+    size_t n = pool->count, S = (size_t)ws->n_states, i = 0, kept = 0;
+    /* runs of survivors that move, as (first slot, length) pairs in ws->detected (free scratch
+     * whenever the pool is compacted); a run is preceded by a dead slot, so they fit in n */
+    size_t *runs = ws->detected, n_runs = 0;
+    while (i < n && pool->flag[i] != FLAG_DEAD) i++;
+    size_t in_place = i;
+    while (i < n) {
+        while (i < n && pool->flag[i] == FLAG_DEAD) i++;
+        size_t run = i;
+        while (i < n && pool->flag[i] != FLAG_DEAD) i++;
+        if (i == run) break;
+        runs[2 * n_runs] = run;
+        runs[2 * n_runs + 1] = i - run;
+        n_runs++;
+        kept += i - run;
+    }
+    /* widest first, so that a dynamic share-out of the arrays balances */
+    struct {
+        void *base;
+        size_t width;
+    } arrays[] = {
+        {pool->estimate, S * sizeof *pool->estimate},
+        {pool->serial, sizeof *pool->serial},
+        {pool->uid, sizeof *pool->uid},
+        {pool->severity, sizeof *pool->severity},
+        {pool->known, sizeof *pool->known},
+        {pool->intel, sizeof *pool->intel},
+        {pool->engaged, sizeof *pool->engaged},
+        {pool->told, sizeof *pool->told},
+        {pool->first_reporter, S * sizeof *pool->first_reporter},
+        {pool->type, sizeof *pool->type},
+        {pool->path, sizeof *pool->path},
+        {pool->pos, sizeof *pool->pos},
+        {pool->depart, sizeof *pool->depart},
+        {pool->region, sizeof *pool->region},
+        {pool->at_target, sizeof *pool->at_target},
+        {pool->victim, sizeof *pool->victim},
+        {pool->crossed, sizeof *pool->crossed},
+        {pool->flag, sizeof *pool->flag},
+    };
+    long n_arrays = (long)(sizeof arrays / sizeof arrays[0]);
+#pragma omp parallel for num_threads(ws->options.threads)                                          \
+    schedule(dynamic) if (ws->options.threads > 1 && n > SIM_PARALLEL_MIN)
+    for (long a = 0; a < n_arrays; a++) {
+        char *base = arrays[a].base;
+        size_t width = arrays[a].width, to = in_place;
+        for (size_t r = 0; r < n_runs; r++) {
+            size_t from = runs[2 * r], length = runs[2 * r + 1];
+            memmove(base + to * width, base + from * width, length * width);
+            to += length;
+        }
+    }
+    pool->count = in_place + kept;
+    pool->dead = 0;
+    pool->live_from = 0;
+}
+
+/* The per-threat loops split the slots from the first live one on into contiguous chunks,
+ * SIM_CHUNKS_PER_THREAD per thread when the pool is large enough (dealt out round robin: young
+ * threats, at the end of the pool, are the ones still travelling and cost more); chunk c covers
+ * [chunk_begin(c), chunk_begin(c + 1)). What a chunk finds is put in a list from the chunk's
+ * first slot on, and the chunks' lists are joined in chunk order, so that the list is the one a
+ * single pass in slot order makes, for any number of threads. */
+static size_t chunk_total(const struct sim_workspace *ws) {
+    size_t n = ws->pool.count - ws->pool.live_from;
+    return ws->options.threads > 1 && n > SIM_PARALLEL_MIN
+               ? (size_t)ws->options.threads * SIM_CHUNKS_PER_THREAD
+               : 1;
+}
+
+static inline size_t chunk_begin(const struct sim_pool *pool, size_t c, size_t chunks) {
+    size_t n = pool->count - pool->live_from;
+    return pool->live_from + n / chunks * c + n % chunks * c / chunks;
+}
+
+/* Join the chunks' segments of `list` (ws->chunk_count[c] entries from chunk c's first slot)
+ * into one list; returns its length. */
+static size_t chunk_join(const struct sim_workspace *ws, size_t *list, size_t chunks) {
+    size_t total = 0;
+    for (size_t c = 0; c < chunks; c++) {
+        size_t begin = chunk_begin(&ws->pool, c, chunks), count = ws->chunk_count[c];
+        if (begin != total) memmove(list + total, list + begin, count * sizeof *list);
+        total += count;
+    }
+    return total;
+}
+
 static int pool_push(struct sim_workspace *ws, char *err, size_t errlen) {
     struct sim_pool *pool = &ws->pool;
     size_t bound = ws->world->max_active_threats;
-    if (bound && pool->count >= bound) {
+    if (bound && pool_active(pool) >= bound) {
         snprintf(err, errlen,
                  "more than %zu active threats at tick %d (max_active_threats, derived from the "
                  "memory limit): raise the limit or lower the arrival rates",
                  bound, ws->tick);
         return -1;
     }
+    /* reuse dead slots before growing: the pool grows exactly when the active threats fill it */
+    if (pool->count == pool->capacity && pool->dead) pool_compact(ws);
     if (pool->count == pool->capacity) {
         size_t capacity = 2 * pool->capacity;
         if (bound && capacity > bound) capacity = bound;
@@ -83,13 +194,14 @@ static int spawn_push(struct sim_workspace *ws, const struct sim_spawn *spawn) {
     return 0;
 }
 
-/* Slot of the active threat with this serial, or -1 (the pool is sorted by serial). */
+/* Slot of the active threat with this serial, or -1 (the pool, dead slots included, is sorted by
+ * serial). */
 static long pool_find(const struct sim_workspace *ws, uint64_t serial) {
     long low = 0, high = (long)ws->pool.count - 1;
     while (low <= high) {
         long mid = low + (high - low) / 2;
         uint64_t s = ws->pool.serial[mid];
-        if (s == serial) return mid;
+        if (s == serial) return ws->pool.flag[mid] == FLAG_DEAD ? -1 : mid;
         if (s < serial)
             low = mid + 1;
         else
@@ -273,21 +385,34 @@ static inline uint8_t detect_one(const struct sim_workspace *ws, size_t i) {
     return u < 1.0 - miss ? FLAG_DETECTED : FLAG_NONE;
 }
 
+/* The detection draws of one chunk; the detected slots go to ws->detected from its first slot. */
+static void detect_chunk(struct sim_workspace *ws, size_t c, size_t chunks) {
+    struct sim_pool *pool = &ws->pool;
+    size_t begin = chunk_begin(pool, c, chunks), end = chunk_begin(pool, c + 1, chunks), found = 0;
+    for (size_t i = begin; i < end; i++) {
+        if (pool->flag[i] == FLAG_DEAD) continue;
+        uint8_t flag = detect_one(ws, i);
+        pool->flag[i] = flag;
+        if (flag == FLAG_DETECTED) ws->detected[begin + found++] = i;
+    }
+    ws->chunk_count[c] = found;
+}
+
 static void phase_detection(struct sim_workspace *ws) {
     const struct world *w = ws->world;
     struct sim_pool *pool = &ws->pool;
-    long n = (long)pool->count;
-    size_t S = (size_t)ws->n_states;
-    int threads = ws->options.threads;
-    if (threads > 1 && n > SIM_PARALLEL_MIN) {
-#pragma omp parallel for num_threads(threads) schedule(static)
-        for (long i = 0; i < n; i++) pool->flag[i] = detect_one(ws, (size_t)i);
+    size_t S = (size_t)ws->n_states, chunks = chunk_total(ws);
+    if (chunks > 1) {
+#pragma omp parallel for num_threads(ws->options.threads) schedule(static, 1)
+        for (long c = 0; c < (long)chunks; c++) detect_chunk(ws, (size_t)c, chunks);
     } else {
-        for (long i = 0; i < n; i++) pool->flag[i] = detect_one(ws, (size_t)i);
+        detect_chunk(ws, 0, 1);
     }
-    ws->n_detected = 0;
-    for (long i = 0; i < n; i++) {
-        if (pool->flag[i] != FLAG_DETECTED) continue;
+    /* the bookkeeping draws from the shared generator and adds to the metrics: serial, in
+     * threat order */
+    ws->n_detected = chunk_join(ws, ws->detected, chunks);
+    for (size_t d = 0; d < ws->n_detected; d++) {
+        size_t i = ws->detected[d];
         int g = pool->region[i], s = ws->region_owner[g], k = pool->type[i];
         pool->known[i] |= 1ull << s;
         double estimate = pool->severity[i];
@@ -306,7 +431,6 @@ static void phase_detection(struct sim_workspace *ws) {
             if (first >= 0) ws->trust_delta[(size_t)s * S + (size_t)first] += w->trust.gain_used;
         }
         emit(ws, EVENT_DETECTION, (long long)pool->uid[i], k, s, first, g, estimate);
-        ws->detected[ws->n_detected++] = (size_t)i;
     }
 }
 
@@ -419,33 +543,60 @@ static int lender_available(const struct sim_workspace *ws, int s) {
     return 0;
 }
 
+/* Response candidates of one chunk (known to the territory's owner, not yet engaged by it), to
+ * ws->detected from the chunk's first slot: the detection list is free scratch by now. */
+static void candidates_chunk(struct sim_workspace *ws, size_t c, size_t chunks) {
+    const struct sim_pool *pool = &ws->pool;
+    size_t begin = chunk_begin(pool, c, chunks), end = chunk_begin(pool, c + 1, chunks), found = 0;
+    for (size_t i = begin; i < end; i++) {
+        if (pool->flag[i] == FLAG_DEAD) continue;
+        int s = ws->region_owner[pool->region[i]];
+        if (s >= 0 && ((pool->known[i] & ~pool->engaged[i]) >> s & 1))
+            ws->detected[begin + found++] = i;
+    }
+    ws->chunk_count[c] = found;
+}
+
 static void phase_response(struct sim_workspace *ws) {
     const struct world *w = ws->world;
     struct sim_pool *pool = &ws->pool;
-    size_t n = pool->count, S = (size_t)ws->n_states;
+    size_t S = (size_t)ws->n_states, chunks = chunk_total(ws);
     int t = ws->tick;
-    /* candidates (known to the territory's owner, not yet engaged by it) in threat order, then
-     * grouped by state with a counting sort; the detection list is free scratch by now */
-    size_t *first = ws->bucket_first, *found = ws->detected, total = 0;
-    memset(first, 0, (S + 1) * sizeof *first);
-    for (size_t i = 0; i < n; i++) {
-        int s = ws->region_owner[pool->region[i]];
-        if (s >= 0 && ((pool->known[i] & ~pool->engaged[i]) >> s & 1)) {
-            found[total++] = i;
-            first[s + 1]++;
-        }
+    /* candidates in threat order, then grouped by state with a counting sort */
+    if (chunks > 1) {
+#pragma omp parallel for num_threads(ws->options.threads) schedule(static, 1)
+        for (long c = 0; c < (long)chunks; c++) candidates_chunk(ws, (size_t)c, chunks);
+    } else {
+        candidates_chunk(ws, 0, 1);
     }
+    size_t *first = ws->bucket_first, *found = ws->detected;
+    size_t total = chunk_join(ws, found, chunks);
     if (!total) return;
+    memset(first, 0, (S + 1) * sizeof *first);
+    for (size_t c = 0; c < total; c++) first[ws->region_owner[pool->region[found[c]]] + 1]++;
     for (size_t s = 0; s < S; s++) first[s + 1] += first[s];
     for (size_t c = 0; c < total; c++)
         ws->bucket[first[ws->region_owner[pool->region[found[c]]]]++] = found[c];
     for (size_t s = S; s > 0; s--) first[s] = first[s - 1]; /* restore the starts */
     first[0] = 0;
+    /* With threads, the buckets of the states that can engage are sorted first, a state per
+     * iteration: a sort touches only its bucket and the order is total, and a state that cannot
+     * engage now cannot later in the phase (units are only taken), so the serial loop below
+     * finds every bucket it uses sorted as it would have sorted it. */
+    int presorted = chunks > 1 && total > SIM_PARALLEL_MIN;
+    if (presorted) {
+#pragma omp parallel for num_threads(ws->options.threads) schedule(dynamic)
+        for (long s = 0; s < (long)S; s++) {
+            size_t count = first[s + 1] - first[s];
+            if (count > 1 && (ws->free_units[s] > 0 || lender_available(ws, (int)s)))
+                response_sort(ws, (int)s, ws->bucket + first[s], count);
+        }
+    }
     for (int s = 0; s < (int)S; s++) {
         size_t *items = ws->bucket + first[s], count = first[s + 1] - first[s];
         if (!count) continue;
         if (ws->free_units[s] == 0 && !lender_available(ws, s)) continue;
-        response_sort(ws, s, items, count);
+        if (!presorted) response_sort(ws, s, items, count);
         for (size_t c = 0; c < count; c++) {
             size_t i = items[c];
             int engager = -1, units = 0;
@@ -568,14 +719,47 @@ static int impact(struct sim_workspace *ws, size_t i) {
     return 0;
 }
 
+/* Moves the live threats of one chunk; marks interdicted and impacting ones dead, lists the
+ * impacting ones (ws->detected from the chunk's first slot) and counts the moves into each
+ * region (ws->chunk_moves row c; straight into the result when there is one chunk). */
+static void move_chunk(struct sim_workspace *ws, size_t c, size_t chunks) {
+    struct sim_pool *pool = &ws->pool;
+    size_t begin = chunk_begin(pool, c, chunks), end = chunk_begin(pool, c + 1, chunks);
+    size_t impacts = 0, died = 0;
+    int *moves = ws->chunk_moves + c * (size_t)ws->n_regions;
+    double *arrivals = ws->result->region_arrivals;
+    if (chunks > 1) memset(moves, 0, (size_t)ws->n_regions * sizeof *moves);
+    for (size_t i = begin; i < end; i++) {
+        uint8_t flag = pool->flag[i];
+        if (flag == FLAG_DEAD) continue;
+        if (flag != FLAG_REMOVED) {
+            flag = move_one(ws, i);
+            if (flag == FLAG_MOVED) {
+                if (chunks > 1)
+                    moves[pool->region[i]]++;
+                else
+                    arrivals[pool->region[i]] += 1.0;
+            } else if (flag == FLAG_IMPACT) {
+                ws->detected[begin + impacts++] = i;
+            }
+        }
+        if (flag == FLAG_REMOVED || flag == FLAG_IMPACT) {
+            flag = FLAG_DEAD;
+            died++;
+        }
+        pool->flag[i] = flag;
+    }
+    ws->chunk_count[c] = impacts;
+    ws->chunk_dead[c] = died;
+}
+
 static int phase_movement(struct sim_workspace *ws, char *err, size_t errlen) {
     const struct world *w = ws->world;
     struct sim_pool *pool = &ws->pool;
-    long n = (long)pool->count;
-    size_t S = (size_t)ws->n_states;
+    size_t n = pool->count, chunks = chunk_total(ws);
     /* harm per tick, to the owner of the region each survivor is in this tick */
-    for (long i = 0; i < n && ws->any_harm_per_tick; i++) {
-        if (pool->flag[i] == FLAG_REMOVED) continue;
+    for (size_t i = pool->live_from; i < n && ws->any_harm_per_tick; i++) {
+        if (pool->flag[i] == FLAG_REMOVED || pool->flag[i] == FLAG_DEAD) continue;
         int k = pool->type[i], g = pool->region[i], owner = ws->region_owner[g];
         double harm = w->types[k].harm_per_tick;
         if (harm <= 0 || owner < 0) continue;
@@ -583,52 +767,31 @@ static int phase_movement(struct sim_workspace *ws, char *err, size_t errlen) {
         metric_add(ws, METRIC_LOSS, owner, k, harm);
         ws->result->region_harm[g] += harm;
     }
-    int threads = ws->options.threads;
-    if (threads > 1 && n > SIM_PARALLEL_MIN) {
-#pragma omp parallel for num_threads(threads) schedule(static)
-        for (long i = 0; i < n; i++)
-            if (pool->flag[i] != FLAG_REMOVED) pool->flag[i] = move_one(ws, (size_t)i);
+    if (chunks > 1) {
+#pragma omp parallel for num_threads(ws->options.threads) schedule(static, 1)
+        for (long c = 0; c < (long)chunks; c++) move_chunk(ws, (size_t)c, chunks);
+        /* the flows are whole numbers: adding a chunk's count at once gives the same bits as
+         * adding 1.0 per move in threat order */
+        size_t R = (size_t)ws->n_regions;
+        for (size_t g = 0; g < R; g++) {
+            long moved = 0;
+            for (size_t c = 0; c < chunks; c++) moved += ws->chunk_moves[c * R + g];
+            if (moved) ws->result->region_arrivals[g] += (double)moved;
+        }
     } else {
-        for (long i = 0; i < n; i++)
-            if (pool->flag[i] != FLAG_REMOVED) pool->flag[i] = move_one(ws, (size_t)i);
+        move_chunk(ws, 0, 1);
     }
-    /* serial, in serial order: impacts, flows, and stable compaction of the survivors */
-    size_t kept = 0;
-    for (size_t i = 0; i < (size_t)n; i++) {
-        uint8_t flag = pool->flag[i];
-        if (flag == FLAG_REMOVED) continue;
-        if (flag == FLAG_IMPACT) {
-            if (impact(ws, i) != 0) {
-                snprintf(err, errlen, "out of memory queueing contagion");
-                return -1;
-            }
-            continue;
+    for (size_t c = 0; c < chunks; c++) pool->dead += ws->chunk_dead[c];
+    /* impacts draw from the shared generator and add to the metrics: serial, in threat order */
+    size_t impacts = chunk_join(ws, ws->detected, chunks);
+    for (size_t d = 0; d < impacts; d++) {
+        if (impact(ws, ws->detected[d]) != 0) {
+            snprintf(err, errlen, "out of memory queueing contagion");
+            return -1;
         }
-        if (flag == FLAG_MOVED) ws->result->region_arrivals[pool->region[i]] += 1.0;
-        if (kept != i) {
-            pool->serial[kept] = pool->serial[i];
-            pool->uid[kept] = pool->uid[i];
-            pool->type[kept] = pool->type[i];
-            pool->path[kept] = pool->path[i];
-            pool->pos[kept] = pool->pos[i];
-            pool->depart[kept] = pool->depart[i];
-            pool->region[kept] = pool->region[i];
-            pool->at_target[kept] = pool->at_target[i];
-            pool->victim[kept] = pool->victim[i];
-            pool->severity[kept] = pool->severity[i];
-            pool->known[kept] = pool->known[i];
-            pool->intel[kept] = pool->intel[i];
-            pool->engaged[kept] = pool->engaged[i];
-            pool->told[kept] = pool->told[i];
-            pool->crossed[kept] = pool->crossed[i];
-            for (size_t s = 0; s < S; s++) {
-                pool->estimate[kept * S + s] = pool->estimate[i * S + s];
-                pool->first_reporter[kept * S + s] = pool->first_reporter[i * S + s];
-            }
-        }
-        kept++;
     }
-    pool->count = kept;
+    while (pool->live_from < n && pool->flag[pool->live_from] == FLAG_DEAD) pool->live_from++;
+    if (pool->dead * POOL_COMPACT_SHARE > pool->count) pool_compact(ws);
     return 0;
 }
 
@@ -669,7 +832,7 @@ static void phase_record(struct sim_workspace *ws) {
     ws->spawns_next = swap;
     ws->n_spawns = ws->n_spawns_next;
     ws->n_spawns_next = 0;
-    emit(ws, EVENT_TICK, -1, -1, -1, -1, -1, (double)ws->pool.count);
+    emit(ws, EVENT_TICK, -1, -1, -1, -1, -1, (double)pool_active(&ws->pool));
 }
 
 int tick_run(struct sim_workspace *ws, char *err, size_t errlen) {
@@ -693,7 +856,7 @@ int tick_run(struct sim_workspace *ws, char *err, size_t errlen) {
         if (ws->routes_dirty && sim_routes_compute(ws, 1, err, errlen) != 0) return -1;
 
         if (phase_arrivals(ws, err, errlen) != 0) return -1;
-        size_t active = ws->pool.count;
+        size_t active = pool_active(&ws->pool);
         ws->result->threat_ticks += (long long)active;
         if ((long long)active > ws->result->peak_active)
             ws->result->peak_active = (long long)active;
