@@ -151,31 +151,6 @@ static int report(struct run_session *session) {
     return 0;
 }
 
-/* The command line, shell-quoted as the common code does, for the root attribute. */
-static char *quoted_command_line(int argc, char **argv) {
-    size_t size = 16;
-    for (int i = 0; i < argc; i++) size += 4 * strlen(argv[i]) + 3;
-    char *line = malloc(size);
-    if (!line) return NULL;
-    size_t used = (size_t)snprintf(line, size, "c5sim");
-    for (int i = 0; i < argc; i++) {
-        const char *arg = argv[i];
-        int plain = arg[0] != '\0' && strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST"
-                                                  "UVWXYZ0123456789-_./=:,+@%") == strlen(arg);
-        line[used++] = ' ';
-        if (!plain) line[used++] = '\'';
-        for (const char *c = arg; *c; c++) {
-            if (!plain && *c == '\'')
-                used += (size_t)sprintf(line + used, "'\\''");
-            else
-                line[used++] = *c;
-        }
-        if (!plain) line[used++] = '\'';
-        line[used] = '\0';
-    }
-    return line;
-}
-
 /* Take --lhs N and --range SPEC (separate or attached with '=') out of argv into sweep_design;
  * the rest goes to the common parser. Returns 0 or an exit code after a message. */
 static int take_design_options(int argc, char **argv, int *rest_argc, char **rest) {
@@ -235,7 +210,7 @@ int cmd_sweep(int argc, char **argv) {
     int code = take_design_options(argc, argv, &rest_argc, rest);
     if (code == 0) {
         if (sweep_design.points > 0 || sweep_design.n_ranges > 0)
-            sweep_design.command_line = quoted_command_line(argc, argv);
+            sweep_design.command_line = run_options_command_line(argc, argv);
         code = run_command_main(&command, rest_argc, rest);
     }
     plan_design_free(&sweep_design.design);

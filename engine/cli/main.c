@@ -5,6 +5,7 @@
 
 #include "c5sim_config.h"
 #include "cli.h"
+#include "../util/names.h"
 
 static int cmd_help(int argc, char **argv);
 static void cmd_help_help(FILE *stream);
@@ -58,32 +59,11 @@ static const struct cli_command *find_command(const char *name) {
     return NULL;
 }
 
-/* Closest command name by edit distance, for "did you mean". */
+/* Closest command name, for "did you mean". */
 static const char *closest_command(const char *name) {
-    const char *best = NULL;
-    size_t best_distance = 3; /* suggest only close names */
-    for (int i = 0; i < cli_command_count; i++) {
-        const char *candidate = cli_commands[i].name;
-        size_t n = strlen(name), m = strlen(candidate);
-        if (n > 32 || m > 32) continue;
-        size_t row[33];
-        for (size_t j = 0; j <= m; j++) row[j] = j;
-        for (size_t a = 1; a <= n; a++) {
-            size_t diagonal = row[0];
-            row[0] = a;
-            for (size_t j = 1; j <= m; j++) {
-                size_t above = row[j];
-                size_t cost = name[a - 1] == candidate[j - 1] ? 0 : 1;
-                size_t best_here = diagonal + cost;
-                if (row[j] + 1 < best_here) best_here = row[j] + 1;
-                if (row[j - 1] + 1 < best_here) best_here = row[j - 1] + 1;
-                row[j] = best_here;
-                diagonal = above;
-            }
-        }
-        if (row[m] < best_distance) best_distance = row[m], best = candidate;
-    }
-    return best;
+    const char *names[sizeof cli_commands / sizeof cli_commands[0]];
+    for (int i = 0; i < cli_command_count; i++) names[i] = cli_commands[i].name;
+    return closest_name(name, names, cli_command_count);
 }
 
 int cli_usage_error(const char *command, const char *fmt, ...) {

@@ -186,8 +186,7 @@ static int parse_options(const struct run_command *command, int argc, char **arg
     return 0;
 }
 
-/* The command line, shell-quoted, for provenance. */
-static char *quoted_command_line(int argc, char **argv) {
+char *run_options_command_line(int argc, char **argv) {
     size_t size = 16;
     for (int i = 0; i < argc; i++) size += 4 * strlen(argv[i]) + 3;
     char *line = malloc(size);
@@ -503,7 +502,7 @@ static int run_command_body(const struct run_command *command, int argc, char **
     struct runner *runner = NULL;
     long *todo = NULL, n_todo = 0;
     char err[1024] = "";
-    char *command_line = quoted_command_line(argc, argv);
+    char *command_line = run_options_command_line(argc, argv);
     if (!session.plan || !command_line) {
         fprintf(stderr, "c5sim %s: error: out of memory\n", name);
         code = EXIT_RUNTIME;

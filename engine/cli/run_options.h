@@ -64,4 +64,8 @@ int run_command_main(const struct run_command *command, int argc, char **argv);
 /* Common options, for the help texts. */
 void run_options_help(FILE *stream, int series_by_default);
 
+/* "c5sim ARGS", each argument shell-quoted where it needs it (paste it to rerun): the
+ * provenance string written as the root attribute `command_line`. Caller frees. */
+char *run_options_command_line(int argc, char **argv);
+
 #endif
