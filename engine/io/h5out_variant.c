@@ -293,6 +293,22 @@ static hsize_t block_rows_for(const struct world *world, int replicates) {
 }
 
 /* The variant's choices must be those of the interrupted run, or the result would mix two. */
+/* What a variant's datasets are shaped by, for a new variant and a resumed one alike; `written`
+ * is left NULL when out of memory (the callers check it). */
+static void variant_set_shape(struct h5out_variant *variant, const struct h5out_variant_spec *spec,
+                              const struct world *world) {
+    variant->replicates = spec->replicates;
+    variant->n_states = world->n_states;
+    variant->n_types = world->n_types;
+    variant->n_regions = world->n_regions;
+    variant->ticks = world->ticks;
+    variant->keep_series = spec->keep_series;
+    variant->keep_trust = spec->keep_trust;
+    variant->keep_events = spec->keep_events;
+    variant->block_rows = block_rows_for(world, spec->replicates);
+    variant->written = calloc((size_t)spec->replicates, 1);
+}
+
 static int check_reopened(struct h5out *out, int index, const struct h5out_variant_spec *spec,
                           hid_t group) {
     char label[512];
@@ -400,16 +416,7 @@ int h5out_variant_reopen(struct h5out *out, int index, const struct h5out_varian
     }
     variant->group = group;
     variant->resumed = 1;
-    variant->replicates = spec->replicates;
-    variant->n_states = world->n_states;
-    variant->n_types = world->n_types;
-    variant->n_regions = world->n_regions;
-    variant->ticks = world->ticks;
-    variant->keep_series = spec->keep_series;
-    variant->keep_trust = spec->keep_trust;
-    variant->keep_events = spec->keep_events;
-    variant->block_rows = block_rows_for(world, spec->replicates);
-    variant->written = calloc((size_t)spec->replicates, 1);
+    variant_set_shape(variant, spec, world);
     int status = variant->written ? create_variant_datasets(variant) : -1;
     if (status < 0) h5out_fail(out, "%s of the .partial lacks datasets of this layout", path);
     if (status == 0) status = restore_written(out, index, variant);
@@ -462,21 +469,12 @@ int h5out_variant_begin(struct h5out *out, int index, const struct h5out_variant
     H5Pclose(plist);
     if (group < 0) return h5out_fail(out, "cannot create %s", path);
 
-    variant->replicates = spec->replicates;
-    variant->n_states = world->n_states;
-    variant->n_types = world->n_types;
-    variant->n_regions = world->n_regions;
-    variant->ticks = world->ticks;
-    variant->keep_series = spec->keep_series;
-    variant->keep_trust = spec->keep_trust;
-    variant->keep_events = spec->keep_events;
-    variant->written = calloc((size_t)spec->replicates, 1);
+    variant_set_shape(variant, spec, world);
     int status = variant->written ? 0 : -1;
     status |= h5out_attr_string_id(group, "label", spec->label);
     status |= h5out_attr_strings_id(group, "overrides", spec->n_overrides, spec->overrides);
     status |= h5out_attr_int_id(group, "replicates", spec->replicates);
     status |= h5out_attr_int_id(group, "index", index);
-    variant->block_rows = block_rows_for(world, spec->replicates);
     variant->group = group;
     if (status == 0) status = create_variant_datasets(variant);
     if (status == 0 && spec->keep_events) {
