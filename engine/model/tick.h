@@ -1,0 +1,94 @@
+/* tick.h — what the phase files of one tick share: per-threat flags, metric and event helpers,
+ * the chunking of the per-threat loops, the pool and queue operations, and the phases. Internal to
+ * engine/model (tick.c conducts the phases in the documented order).
+ */
+#ifndef C5SIM_TICK_H
+#define C5SIM_TICK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim_internal.h"
+
+/* Per-threat flags written by one phase and read by the next; FLAG_DEAD marks the slot of a
+ * removed threat until the pool is compacted (it survives every phase). */
+enum {
+    FLAG_NONE = 0,
+    FLAG_DETECTED = 1,
+    FLAG_MOVED = 2,
+    FLAG_IMPACT = 3,
+    FLAG_REMOVED = 4,
+    FLAG_DEAD = 5
+};
+
+/* The pool is compacted once more than 1 / POOL_COMPACT_SHARE of its slots are dead, or when it
+ * is full. As the oldest threats die first, most dead slots form a prefix, which the loops skip
+ * at no cost (pool->live_from); compacting rarely spares copying every survivor every tick. */
+enum { POOL_COMPACT_SHARE = 2 };
+
+static inline void metric_add(struct sim_workspace *ws, int metric, int state, int type,
+                              double value) {
+    struct sim_result *r = ws->result;
+    r->by_type[((size_t)metric * (size_t)r->n_states + (size_t)state) * (size_t)r->n_types +
+               (size_t)type] += value;
+    if (r->series)
+        r->series[((size_t)metric * (size_t)r->ticks + (size_t)ws->tick) * (size_t)r->n_states +
+                  (size_t)state] += value;
+}
+
+static inline void emit(struct sim_workspace *ws, int kind, long long threat, int type, int state,
+                        int other, int region, double value) {
+    if (!ws->options.on_event) return;
+    struct sim_event event = {kind, ws->tick, threat, type, state, other, region, value};
+    ws->options.on_event(ws->options.event_ctx, &event);
+}
+
+static inline int lowest_bit(uint64_t mask) {
+    return __builtin_ctzll(mask);
+}
+
+static inline size_t pool_active(const struct sim_pool *pool) {
+    return pool->count - pool->dead;
+}
+
+/* The per-threat loops split the slots from the first live one on into contiguous chunks,
+ * SIM_CHUNKS_PER_THREAD per thread when the pool is large enough (dealt out round robin: young
+ * threats, at the end of the pool, are the ones still travelling and cost more); chunk c covers
+ * [chunk_begin(c), chunk_begin(c + 1)). What a chunk finds is put in a list from the chunk's
+ * first slot on, and the chunks' lists are joined in chunk order, so that the list is the one a
+ * single pass in slot order makes, for any number of threads. */
+static inline size_t chunk_total(const struct sim_workspace *ws) {
+    size_t n = ws->pool.count - ws->pool.live_from;
+    return ws->options.threads > 1 && n > SIM_PARALLEL_MIN
+               ? (size_t)ws->options.threads * SIM_CHUNKS_PER_THREAD
+               : 1;
+}
+
+static inline size_t chunk_begin(const struct sim_pool *pool, size_t c, size_t chunks) {
+    size_t n = pool->count - pool->live_from;
+    return pool->live_from + n / chunks * c + n % chunks * c / chunks;
+}
+
+/* pool.c */
+void pool_compact(struct sim_workspace *ws);
+/* Join the chunks' segments of `list` (ws->chunk_count[c] entries from chunk c's first slot)
+ * into one list; returns its length. */
+size_t chunk_join(const struct sim_workspace *ws, size_t *list, size_t chunks);
+/* Take a new slot at the end of the pool (compacting or growing it as needed). */
+int pool_push(struct sim_workspace *ws, char *err, size_t errlen);
+int report_push(struct sim_workspace *ws, const struct sim_report *report);
+int spawn_push(struct sim_workspace *ws, const struct sim_spawn *spawn);
+/* Slot of the active threat with this serial, or -1. */
+long pool_find(const struct sim_workspace *ws, uint64_t serial);
+
+/* the phases, one file each */
+int phase_arrivals(struct sim_workspace *ws, char *err, size_t errlen);
+void phase_delivery(struct sim_workspace *ws);
+void phase_detection(struct sim_workspace *ws);
+int phase_sharing(struct sim_workspace *ws, char *err, size_t errlen);
+void phase_response(struct sim_workspace *ws);
+int phase_movement(struct sim_workspace *ws, char *err, size_t errlen);
+void phase_trust(struct sim_workspace *ws);
+void phase_record(struct sim_workspace *ws);
+
+#endif
