@@ -83,11 +83,11 @@ static struct h5out_variant *grow_variants(struct h5out *out, int index) {
 }
 
 /* The enum stored in the kind column of the event log. */
-static const char *const event_kind_names[] = {"arrival", "detection",  "report",
-                                               "leak",    "engagement", "interdiction",
-                                               "impact",  "delivery",   "tick"};
+static const char *const event_kind_names[] = {
+    "arrival", "detection", "report", "leak",           "engagement",    "interdiction",
+    "impact",  "delivery",  "tick",   "network_report", "network_intel", "rotation"};
 enum { EVENT_KIND_COUNT = sizeof event_kind_names / sizeof event_kind_names[0] };
-_Static_assert(EVENT_KIND_COUNT == EVENT_TICK + 1, "name every enum sim_event_kind value");
+_Static_assert(EVENT_KIND_COUNT == EVENT_ROTATION + 1, "name every enum sim_event_kind value");
 
 struct event_row {
     int32_t replicate;

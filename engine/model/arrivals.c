@@ -12,8 +12,9 @@
 
 /* ---------------------------------------------------------------- 1. arrivals */
 
-static int arrive(struct sim_workspace *ws, uint64_t uid, int type, int path, char *err,
-                  size_t errlen) {
+/* A new threat: `network` is a contagion copy's inherited network, or -2 for a fresh arrival. */
+static int arrive(struct sim_workspace *ws, uint64_t uid, int type, int path, int network,
+                  char *err, size_t errlen) {
     const struct world *w = ws->world;
     const struct world_threat_type *tt = &w->types[type];
     struct sim_pool *pool = &ws->pool;
@@ -44,6 +45,14 @@ static int arrive(struct sim_workspace *ws, uint64_t uid, int type, int path, ch
         pool->estimate[i * S + s] = 0.0f;
         pool->first_reporter[i * S + s] = -1;
     }
+    network_assign(ws, i, type, uid, network);
+    if (ws->has_watchers) pool->watched[i] = 0;
+    if (ws->has_fusion) {
+        pool->centre_w[i] = pool->centre_m[i] = 0.0;
+        pool->centre_from[i] = 0;
+        for (size_t s = 0; s < S; s++)
+            pool->fused_log[i * S + s] = pool->fused_prec[i * S + s] = 0.0f;
+    }
     int victim = pool->victim[i];
     metric_add(ws, METRIC_ARRIVALS, victim, type, 1.0);
     ws->result->region_arrivals[origin] += 1.0;
@@ -58,13 +67,8 @@ static int arrive(struct sim_workspace *ws, uint64_t uid, int type, int path, ch
         for (uint64_t members = partner->members & ws->all_mask; members; members &= members - 1) {
             int s = lowest_bit(members);
             if (gsl_rng_uniform(ws->rng) >= partner->share_level) continue;
-            struct sim_report report = {pool->serial[i],
-                                        uid,
-                                        ws->tick + 1 + partner->latency,
-                                        (int16_t)(-1 - p),
-                                        (int16_t)s,
-                                        (int16_t)type,
-                                        0};
+            struct sim_report report = report_tactical(
+                pool->serial[i], uid, ws->tick + 1 + partner->latency, (-1 - p), s, type, 0);
             if (report_push(ws, &report) != 0) {
                 snprintf(err, errlen, "out of memory queueing reports");
                 return -1;
@@ -80,6 +84,11 @@ int phase_arrivals(struct sim_workspace *ws, char *err, size_t errlen) {
     for (int k = 0; k < w->n_types; k++) {
         const struct world_threat_type *tt = &w->types[k];
         double excitation = 1.0 + ws->escalation[k];
+        /* a campaign type's origins send threats at their rates for each running campaign */
+        if (tt->network_kind == NETWORK_CAMPAIGNS) {
+            if (network_campaigns(ws, k, err, errlen) != 0) return -1;
+            excitation *= network_active(ws, k);
+        }
         for (int i = 0; i < tt->n_origins; i++) {
             int o = tt->first_origin + i;
             const struct world_origin *origin = &w->origins[o];
@@ -104,7 +113,7 @@ int phase_arrivals(struct sim_workspace *ws, char *err, size_t errlen) {
                     }
                 }
                 int path = ws->route[ws->type_first_pair[k] + i * tt->n_targets + slot];
-                if (arrive(ws, uid, k, path, err, errlen) != 0) return -1;
+                if (arrive(ws, uid, k, path, -2, err, errlen) != 0) return -1;
             }
         }
     }
@@ -112,8 +121,11 @@ int phase_arrivals(struct sim_workspace *ws, char *err, size_t errlen) {
     for (size_t c = 0; c < ws->n_spawns; c++) {
         const struct sim_spawn *spawn = &ws->spawns[c];
         int path = paths_cached(ws, spawn->from_region, spawn->target_region);
-        if (path < 0) continue; /* no route to that neighbour's region: the copy fizzles */
-        if (arrive(ws, spawn->uid, spawn->type, path, err, errlen) != 0) return -1;
+        if (path < 0) { /* no route to that neighbour's region: the copy fizzles */
+            network_drop(ws, spawn->type, spawn->network);
+            continue;
+        }
+        if (arrive(ws, spawn->uid, spawn->type, path, spawn->network, err, errlen) != 0) return -1;
     }
     ws->n_spawns = 0;
     return 0;

@@ -20,6 +20,18 @@ enum metric {
     METRIC_LOSS,             /* harm + sharing cost (+ measure cost share), harm units */
     METRIC_ENGAGEMENTS,      /* engagements by this state's units */
     METRIC_BUSY_UNIT_TICKS,  /* unit-ticks spent engaged (utilisation numerator) */
+    /* channels (docs/model.md §5.9-§5.13): a detection counts for the first channel that alone
+     * with the ones before it would have made it (own, border, cue, network), or upstream */
+    METRIC_DETECT_OWN,        /* detections the state's own detection p made */
+    METRIC_DETECT_BORDER,     /* detections the border bonus added */
+    METRIC_DETECT_CUE,        /* detections a report's cue added */
+    METRIC_DETECT_NETWORK,    /* detections network intelligence added */
+    METRIC_DETECT_UPSTREAM,   /* detections by upstream collection in external areas */
+    METRIC_IMPACTS_MITIGATED, /* impacts on this state softened by a warning */
+    METRIC_HARM_MITIGATED,    /* harm those warnings averted, harm units */
+    METRIC_NETWORK_SENT,      /* network reports this state sent, one per receiver */
+    METRIC_NETWORK_RECEIVED,  /* network reports that reached this state still valid */
+    METRIC_NETWORK_LEAKED,    /* network reports from this state that leaked at a receiver */
     METRIC_COUNT
 };
 

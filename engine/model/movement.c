@@ -37,13 +37,21 @@ static int impact(struct sim_workspace *ws, size_t i) {
     size_t S = (size_t)ws->n_states;
     int k = pool->type[i], victim = pool->victim[i], g = pool->region[i];
     const struct world_threat_type *tt = &w->types[k];
-    double severity = pool->severity[i];
-    metric_add(ws, METRIC_HARM, victim, k, severity);
-    metric_add(ws, METRIC_LOSS, victim, k, severity);
+    double harm = pool->severity[i];
+    /* a warned victim (it holds intelligence on the threat or its network) softens the blow */
+    double mitigation = ws->mitigation[world_sd(w, victim, tt->domain)];
+    if (mitigation > 0 && warned(ws, i, victim)) {
+        double averted = harm * mitigation;
+        harm -= averted;
+        metric_add(ws, METRIC_IMPACTS_MITIGATED, victim, k, 1.0);
+        metric_add(ws, METRIC_HARM_MITIGATED, victim, k, averted);
+    }
+    metric_add(ws, METRIC_HARM, victim, k, harm);
+    metric_add(ws, METRIC_LOSS, victim, k, harm);
     metric_add(ws, METRIC_IMPACTS, victim, k, 1.0);
     ws->result->region_impacts[g] += 1.0;
-    ws->result->region_harm[g] += severity;
-    emit(ws, EVENT_IMPACT, (long long)pool->uid[i], k, victim, -1, g, severity);
+    ws->result->region_harm[g] += harm;
+    emit(ws, EVENT_IMPACT, (long long)pool->uid[i], k, victim, -1, g, harm);
     ws->impacts_now[k]++;
     /* partners that saw it coming and kept quiet may be found out */
     uint64_t hidden = pool->known[i] & ~pool->told[i] & ~(1ull << victim);
@@ -75,12 +83,16 @@ static int impact(struct sim_workspace *ws, size_t i) {
                     else
                         pick -= owned;
                 }
+                /* the copy belongs to the parent's network, and keeps its campaign's slot */
+                int network = ws->has_networks ? pool->network[i] : -1;
+                if (network >= 0 && tt->network_kind == NETWORK_CAMPAIGNS) ws->net_alive[network]++;
                 struct sim_spawn spawn = {rng_mix(pool->uid[i] ^ 0x636f6e746167696full), k, g,
-                                          target};
+                                          target, network};
                 if (spawn_push(ws, &spawn) != 0) return -1;
             }
         }
     }
+    network_release(ws, i);
     return 0;
 }
 

@@ -53,12 +53,21 @@ void pool_compact(struct sim_workspace *ws) {
         {pool->victim, sizeof *pool->victim},
         {pool->crossed, sizeof *pool->crossed},
         {pool->flag, sizeof *pool->flag},
+        /* the channels' optional arrays (NULL when the world does not use them: skipped) */
+        {pool->fused_log, S * sizeof *pool->fused_log},
+        {pool->fused_prec, S * sizeof *pool->fused_prec},
+        {pool->centre_w, sizeof *pool->centre_w},
+        {pool->centre_m, sizeof *pool->centre_m},
+        {pool->centre_from, sizeof *pool->centre_from},
+        {pool->network, sizeof *pool->network},
+        {pool->watched, sizeof *pool->watched},
     };
     long n_arrays = (long)(sizeof arrays / sizeof arrays[0]);
 #pragma omp parallel for num_threads(ws->options.threads)                                          \
     schedule(dynamic) if (ws->options.threads > 1 && n > SIM_PARALLEL_MIN)
     for (long a = 0; a < n_arrays; a++) {
         char *base = arrays[a].base;
+        if (!base) continue;
         size_t width = arrays[a].width, to = in_place;
         for (size_t r = 0; r < n_runs; r++) {
             size_t from = runs[2 * r], length = runs[2 * r + 1];

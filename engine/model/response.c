@@ -140,6 +140,9 @@ void phase_response(struct sim_workspace *ws) {
                 int reporter = pool->first_reporter[i * S + (size_t)engager];
                 if (reporter >= 0)
                     ws->trust_delta[(size_t)engager * S + (size_t)reporter] += w->trust.gain_used;
+                /* what the engager seized tells it about the network; the threat leaves it */
+                network_acquire(ws, i, engager);
+                network_release(ws, i);
             }
         }
     }

@@ -25,6 +25,13 @@ static void pool_free(struct sim_pool *pool) {
     free(pool->flag);
     free(pool->estimate);
     free(pool->first_reporter);
+    free(pool->network);
+    free(pool->watched);
+    free(pool->fused_log);
+    free(pool->fused_prec);
+    free(pool->centre_w);
+    free(pool->centre_m);
+    free(pool->centre_from);
 }
 
 #define POOL_GROW(field, n)                                                                        \
@@ -57,6 +64,16 @@ int sim_pool_reserve(struct sim_workspace *ws, size_t capacity) {
     POOL_GROW(flag, capacity);
     POOL_GROW(estimate, capacity * states);
     POOL_GROW(first_reporter, capacity * states);
+    /* the channels' arrays, only for a world that uses them (sim_channels_prepare) */
+    if (ws->has_networks) POOL_GROW(network, capacity);
+    if (ws->has_watchers) POOL_GROW(watched, capacity);
+    if (ws->has_fusion) {
+        POOL_GROW(fused_log, capacity * states);
+        POOL_GROW(fused_prec, capacity * states);
+        POOL_GROW(centre_w, capacity);
+        POOL_GROW(centre_m, capacity);
+        POOL_GROW(centre_from, capacity);
+    }
     /* response buckets and detection lists hold one entry per threat */
     size_t *bucket = realloc(ws->bucket, capacity * sizeof *bucket);
     if (!bucket) return -1;
@@ -106,6 +123,21 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->heap);
     free(ws->heap_pos);
     free(ws->scratch_path);
+    free(ws->found);
+    free(ws->type_first_network);
+    free(ws->net_until);
+    free(ws->net_rotated);
+    free(ws->net_campaign);
+    free(ws->net_end);
+    free(ws->net_alive);
+    free(ws->net_state);
+    free(ws->camp_queue);
+    free(ws->camp_head);
+    free(ws->camp_count);
+    free(ws->camp_next);
+    free(ws->type_reach);
+    free(ws->watch_bit);
+    free(ws->zeros);
     if (ws->rng) gsl_rng_free(ws->rng);
     free(ws);
 }
@@ -115,6 +147,79 @@ static int release_length(const struct world *world) {
     for (int s = 0; s < world->n_states; s++)
         if (world->states[s].busy_ticks > longest) longest = world->states[s].busy_ticks;
     return longest + 1;
+}
+
+#define GROW(pointer, count)                                                                       \
+    do {                                                                                           \
+        void *grown = realloc(pointer, (count) * sizeof *(pointer) + 1);                           \
+        if (!grown) goto nomem;                                                                    \
+        pointer = grown;                                                                           \
+    } while (0)
+
+/* Size the workspace for the channels `world` uses (docs/model.md §5.9-§5.12): network slots,
+ * partners' watch bits, and the pool's optional arrays. A workspace serves every variant of a
+ * world shape, and variants may switch channels on or change the number of networks, so this
+ * runs again at the start of every sim_run; it only ever grows what it holds. */
+static int sim_channels_prepare(struct sim_workspace *ws, const struct world *world, char *err,
+                                size_t errlen) {
+    size_t S = (size_t)world->n_states;
+    int slots = 0, networks = 0;
+    for (int k = 0; k < world->n_types; k++) {
+        ws->type_first_network[k] = slots;
+        if (world->types[k].network_kind != NETWORK_NONE) {
+            slots += world->types[k].networks;
+            networks = 1;
+        }
+    }
+    ws->type_first_network[world->n_types] = slots;
+    if (slots > WORLD_MAX_NETWORK_SLOTS) {
+        if (err)
+            snprintf(err, errlen, "sim_alloc: %d network slots (at most %d)", slots,
+                     WORLD_MAX_NETWORK_SLOTS);
+        return -1;
+    }
+    size_t n = (size_t)slots;
+    GROW(ws->net_until, n * S);
+    GROW(ws->net_rotated, n);
+    GROW(ws->net_campaign, n);
+    GROW(ws->net_end, n);
+    GROW(ws->net_alive, n);
+    GROW(ws->net_state, n);
+    GROW(ws->camp_queue, n);
+    int watchers = 0;
+    for (int p = 0; p < world->n_partners; p++) ws->watch_bit[p] = -1;
+    if (world->collect_first)
+        for (int e = 0; e < world->n_collect; e++) {
+            int who = world->collect_who[e];
+            if (who < 0 && ws->watch_bit[-1 - who] < 0) {
+                if (watchers == WORLD_MAX_WATCHERS) {
+                    if (err)
+                        snprintf(err, errlen, "sim_alloc: more than %d partners watch regions",
+                                 WORLD_MAX_WATCHERS);
+                    return -1;
+                }
+                ws->watch_bit[-1 - who] = watchers++;
+            }
+        }
+    int had_networks = ws->has_networks, had_watchers = ws->has_watchers;
+    int had_fusion = ws->has_fusion;
+    ws->has_networks = networks;
+    ws->has_collection = world->collect_first && world->n_collect > 0;
+    ws->has_watchers = watchers > 0;
+    ws->has_fusion = world->hub_fusion != 0;
+    /* arrays the pool did not hold yet: as large as the pool's capacity */
+    size_t capacity = ws->pool.capacity;
+    struct sim_pool *pool = &ws->pool;
+    if (capacity && ((ws->has_networks && !had_networks && !pool->network) ||
+                     (ws->has_watchers && !had_watchers && !pool->watched) ||
+                     (ws->has_fusion && !had_fusion && !pool->centre_w))) {
+        ws->pool.capacity = 0; /* sim_pool_reserve grows every array to `capacity` again */
+        if (sim_pool_reserve(ws, capacity) != 0) goto nomem;
+    }
+    return 0;
+nomem:
+    if (err) snprintf(err, errlen, "sim_alloc: out of memory");
+    return -1;
 }
 
 struct sim_workspace *sim_alloc(const struct world *world, const struct sim_options *options,
@@ -170,12 +275,22 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->heap_pos = calloc(R, sizeof *ws->heap_pos);
     ws->scratch_path = calloc(R, sizeof *ws->scratch_path);
     ws->region_owner = calloc(R, sizeof *ws->region_owner);
+    ws->type_reach = calloc(K, sizeof *ws->type_reach);
+    ws->type_first_network = calloc(K + 1, sizeof *ws->type_first_network);
+    ws->camp_head = calloc(K, sizeof *ws->camp_head);
+    ws->camp_count = calloc(K, sizeof *ws->camp_count);
+    ws->camp_next = calloc(K, sizeof *ws->camp_next);
+    ws->watch_bit =
+        calloc((size_t)(world->n_partners > 0 ? world->n_partners : 1), sizeof *ws->watch_bit);
+    ws->zeros = calloc(S * (size_t)world->n_domains, sizeof *ws->zeros);
     ws->rng = gsl_rng_alloc(rng_philox);
     if (!ws->route || !ws->trust || !ws->trust_delta || !ws->free_units || !ws->release ||
         !ws->burn_until || !ws->escalation || !ws->impacts_now || !ws->state_region_first ||
         !ws->state_regions || !ws->bucket_first || !ws->dist || !ws->dist_ticks || !ws->prev ||
         !ws->heap || !ws->heap_pos || !ws->scratch_path || !ws->region_owner || !ws->rng ||
-        !ws->chunk_count || !ws->chunk_dead || !ws->chunk_moves)
+        !ws->chunk_count || !ws->chunk_dead || !ws->chunk_moves || !ws->type_reach ||
+        !ws->type_first_network || !ws->camp_head || !ws->camp_count || !ws->camp_next ||
+        !ws->watch_bit || !ws->zeros)
         goto nomem;
     /* regions owned by each state, in region order (contagion picks among them) */
     for (size_t g = 0; g < R; g++)
@@ -185,6 +300,10 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     for (size_t g = 0; g < R; g++) {
         int owner = world->regions[g].owner;
         if (owner >= 0) ws->state_regions[ws->bucket_first[owner]++] = (int)g;
+    }
+    if (sim_channels_prepare(ws, world, err, errlen) != 0) {
+        sim_free(ws);
+        return NULL;
     }
     size_t initial = 1024;
     if (world->max_active_threats && world->max_active_threats < initial)
@@ -289,6 +408,14 @@ int sim_routes_compute(struct sim_workspace *ws, int only_dirty, char *err, size
         }
     }
     ws->routes_dirty = 0;
+    /* who the threats of each type can meet on their current routes (network reports, scope
+     * `route`) */
+    for (int k = 0; k < w->n_types; k++) {
+        uint64_t reach = 0;
+        for (int pair = ws->type_first_pair[k]; pair < ws->type_first_pair[k + 1]; pair++)
+            reach |= ws->paths.owner_suffix[ws->paths.first[ws->route[pair]]];
+        ws->type_reach[k] = reach;
+    }
     return 0;
 }
 
@@ -325,7 +452,8 @@ int sim_run(struct sim_workspace *ws, const struct world *world, long replicate,
     ws->result = result;
     ws->tick = 0;
     sim_result_clear(result);
-    for (int purpose = RNG_ARRIVAL; purpose <= RNG_CONTAGION; purpose++)
+    if (sim_channels_prepare(ws, world, err, errlen) != 0) return -1;
+    for (int purpose = RNG_ARRIVAL; purpose < RNG_PURPOSES; purpose++)
         ws->key[purpose] = rng_key(world->seed, (uint64_t)replicate, (unsigned)purpose);
 
     size_t S = (size_t)world->n_states;
@@ -347,6 +475,22 @@ int sim_run(struct sim_workspace *ws, const struct world *world, long replicate,
         if (world->states[s].hub_member) ws->hub_mask |= 1ull << s;
         if (world->states[s].mutual_assistance) ws->assist_mask |= 1ull << s;
     }
+    ws->network_gain = world->network_gain ? world->network_gain : ws->zeros;
+    ws->mitigation = world->mitigation ? world->mitigation : ws->zeros;
+    size_t slots = (size_t)ws->type_first_network[world->n_types];
+    if (slots) {
+        memset(ws->net_until, 0, slots * S * sizeof *ws->net_until);
+        memset(ws->net_campaign, 0, slots * sizeof *ws->net_campaign);
+        memset(ws->net_alive, 0, slots * sizeof *ws->net_alive);
+        memset(ws->net_state, 0, slots * sizeof *ws->net_state);
+        for (size_t n = 0; n < slots; n++) {
+            ws->net_rotated[n] = -1;
+            ws->net_end[n] = INT32_MAX;
+        }
+    }
+    for (int k = 0; k < world->n_types; k++) ws->camp_head[k] = ws->camp_count[k] = 0;
+    memset(ws->camp_next, 0, (size_t)world->n_types * sizeof *ws->camp_next);
+    ws->n_found = 0;
     ws->any_harm_per_tick = 0;
     for (int k = 0; k < world->n_types; k++)
         if (world->types[k].harm_per_tick > 0) ws->any_harm_per_tick = 1;

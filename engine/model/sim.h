@@ -39,7 +39,11 @@ enum sim_event_kind {
     EVENT_INTERDICTION,
     EVENT_IMPACT,
     EVENT_DELIVERY, /* a state's report reached `other` (state = sender; partners' are not sent) */
-    EVENT_TICK      /* end of a tick: value = threats still active (state, threat = -1) */
+    EVENT_TICK,     /* end of a tick: value = threats still active (state, threat = -1) */
+    EVENT_NETWORK_REPORT, /* network intelligence sent to `other`; value = tick it expires */
+    EVENT_NETWORK_INTEL,  /* `state` now holds intelligence on the threat's network (obtained:
+                             other = -1; received from `other`); value = tick it expires */
+    EVENT_ROTATION        /* a network of `type` rotated (threat = -1); value = its index */
 };
 
 struct sim_event {

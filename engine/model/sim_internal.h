@@ -9,6 +9,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "rng.h"
 #include "sim.h"
 #include "world.h"
 
@@ -45,6 +46,14 @@ struct sim_pool {
     float *estimate;        /* [i * n_states + s] state s's severity estimate */
     int8_t *first_reporter; /* [i * n_states + s]: state whose report first reached s; -1 none,
                                -2 a partner */
+    /* Only allocated when the world uses the channel (NULL otherwise): */
+    int32_t *network;      /* network slot of the threat (§5.9), -1 none */
+    uint64_t *watched;     /* bit b: the partner with watch bit b detected it upstream (§5.11) */
+    float *fused_log;      /* [i * n_states + s] fused log-estimate last relayed to s (§5.12) */
+    float *fused_prec;     /* [i * n_states + s] its precision (0: none received) */
+    double *centre_w;      /* the centre's pool on the threat: sum of precisions, */
+    double *centre_m;      /* sum of precision-weighted log-estimates, */
+    uint64_t *centre_from; /* and the members whose reports it holds */
 };
 
 /* Routes: region sequences with entry offsets, appended to an arena per replicate. */
@@ -58,6 +67,13 @@ struct sim_paths {
     uint8_t *crossing;      /* entering this region crosses into another owned territory */
 };
 
+/* What a queued report carries. */
+enum {
+    REPORT_TACTICAL = 0, /* a report on one threat (§5.4) */
+    REPORT_NETWORK = 1,  /* network intelligence (§5.9) */
+    REPORT_CENTRE = 2    /* a member's report on its way to the fusion centre (§5.12) */
+};
+
 struct sim_report {
     uint64_t serial, uid;
     int32_t deliver; /* tick it is delivered */
@@ -65,11 +81,28 @@ struct sim_report {
     int16_t receiver;
     int16_t type;
     uint8_t via_hub;
+    uint8_t kind; /* REPORT_* */
+    /* REPORT_NETWORK: the network slot, its campaign serial, when the intelligence was obtained
+     * and the tick through which it stays valid minus one (the holder's `until`) */
+    int32_t network, acquired, until;
+    uint32_t campaign;
+    /* REPORT_TACTICAL relayed by a fusing centre, and REPORT_CENTRE: the pool (precision sum,
+     * weighted log sum, contributors) or the sender's own log-estimate and precision */
+    float pool_w, pool_m;
+    uint64_t pool_from;
+};
+
+/* One detection of this tick: the slot and the detecting state (upstream collection can give a
+ * threat several detectors in one tick). */
+struct sim_detection {
+    size_t slot;
+    int state;
 };
 
 struct sim_spawn { /* a contagion copy arriving next tick */
     uint64_t uid;
     int type, from_region, target_region;
+    int network; /* the parent's network slot (already counted as alive), or -1 */
 };
 
 struct sim_workspace {
@@ -104,9 +137,28 @@ struct sim_workspace {
     int *impacts_now;      /* [k] impacts this tick */
     int *state_region_first, *state_regions; /* regions owned by state s, CSR */
 
+    /* networks and campaigns (§5.9), n_network_slots of them, by type slice */
+    int *type_first_network; /* [k + 1] */
+    int32_t *net_until;      /* [n * S + s]: s holds intelligence on network n while t < until */
+    int32_t *net_rotated;    /* [n] tick of its last rotation, -1 */
+    uint32_t *net_campaign;  /* [n] serial of the campaign in the slot */
+    int32_t *net_end;        /* [n] first tick the campaign no longer generates threats */
+    int32_t *net_alive;      /* [n] threats of the slot's campaign still active */
+    uint8_t *net_state;      /* [n] 0 free, 1 generating, 2 ended but with threats left */
+    int *camp_queue;         /* [n] per type slice: generating campaigns' slots in start order */
+    int *camp_head, *camp_count; /* [k] */
+    uint32_t *camp_next;         /* [k] serial of the next campaign */
+    uint64_t *type_reach;        /* [k] owners of a region on one of the type's current routes */
+    int has_networks, has_collection, has_watchers, has_fusion;
+    int *watch_bit; /* [partner] bit in `watched`, -1 when it watches no region */
+    const double *network_gain, *mitigation; /* the world's, or `zeros` when it has none */
+    double *zeros;                           /* [S * D] */
+
     /* scratch */
     size_t *detected; /* slots detected this tick, in order */
     size_t n_detected;
+    struct sim_detection *found; /* this tick's detections (slot, detector), in threat order */
+    size_t n_found, found_capacity;
     size_t *bucket;       /* response candidates grouped by state */
     size_t *bucket_first; /* [S + 1] */
     /* per-chunk results of the chunked per-threat loops (chunk c = a contiguous slot range;
@@ -124,7 +176,7 @@ struct sim_workspace {
     uint64_t hub_mask, assist_mask, all_mask; /* states in the hub / lending units / all */
 
     gsl_rng *rng;
-    uint64_t key[16]; /* per purpose, for this replicate */
+    uint64_t key[RNG_PURPOSES]; /* per purpose, for this replicate */
 
     /* current run */
     const struct world *world;

@@ -26,8 +26,8 @@ int tick_run(struct sim_workspace *ws, char *err, size_t errlen) {
         ws->result->threat_ticks += (long long)active;
         if ((long long)active > ws->result->peak_active)
             ws->result->peak_active = (long long)active;
-        phase_delivery(ws);
-        phase_detection(ws);
+        if (phase_delivery(ws, err, errlen) != 0) return -1;
+        if (phase_detection(ws, err, errlen) != 0) return -1;
         if (phase_sharing(ws, err, errlen) != 0) return -1;
         phase_response(ws);
         if (phase_movement(ws, err, errlen) != 0) return -1;

@@ -69,6 +69,33 @@ static inline size_t chunk_begin(const struct sim_pool *pool, size_t c, size_t c
     return pool->live_from + n / chunks * c + n % chunks * c / chunks;
 }
 
+/* A tactical report on a threat (the channels' fields zero). */
+static inline struct sim_report report_tactical(uint64_t serial, uint64_t uid, int deliver,
+                                                int sender, int receiver, int type, int via_hub) {
+    struct sim_report report = {0};
+    report.serial = serial;
+    report.uid = uid;
+    report.deliver = deliver;
+    report.sender = (int16_t)sender;
+    report.receiver = (int16_t)receiver;
+    report.type = (int16_t)type;
+    report.via_hub = (uint8_t)via_hub;
+    report.kind = REPORT_TACTICAL;
+    return report;
+}
+
+/* Does state s hold intelligence on threat i's network at this tick (§5.9)? O(1). */
+static inline int network_holds(const struct sim_workspace *ws, size_t i, int s) {
+    if (!ws->has_networks) return 0;
+    int32_t n = ws->pool.network[i];
+    return n >= 0 && ws->tick < ws->net_until[(size_t)n * (size_t)ws->n_states + (size_t)s];
+}
+
+/* Does state s hold any intelligence on threat i: its own detection, a report, or its network? */
+static inline int warned(const struct sim_workspace *ws, size_t i, int s) {
+    return ((ws->pool.known[i] | ws->pool.intel[i]) >> s & 1) || network_holds(ws, i, s);
+}
+
 /* pool.c */
 void pool_compact(struct sim_workspace *ws);
 /* Join the chunks' segments of `list` (ws->chunk_count[c] entries from chunk c's first slot)
@@ -83,12 +110,36 @@ long pool_find(const struct sim_workspace *ws, uint64_t serial);
 
 /* the phases, one file each */
 int phase_arrivals(struct sim_workspace *ws, char *err, size_t errlen);
-void phase_delivery(struct sim_workspace *ws);
-void phase_detection(struct sim_workspace *ws);
+int phase_delivery(struct sim_workspace *ws, char *err, size_t errlen);
+int phase_detection(struct sim_workspace *ws, char *err, size_t errlen);
 int phase_sharing(struct sim_workspace *ws, char *err, size_t errlen);
 void phase_response(struct sim_workspace *ws);
 int phase_movement(struct sim_workspace *ws, char *err, size_t errlen);
 void phase_trust(struct sim_workspace *ws);
 void phase_record(struct sim_workspace *ws);
+
+/* network.c: networks and campaigns (§5.9) */
+int network_campaigns(struct sim_workspace *ws, int type, char *err, size_t errlen);
+int network_active(const struct sim_workspace *ws, int type);
+void network_assign(struct sim_workspace *ws, size_t i, int type, uint64_t uid, int inherited);
+void network_release(struct sim_workspace *ws, size_t i);
+void network_drop(struct sim_workspace *ws, int type, int slot);
+void network_rotate(struct sim_workspace *ws);
+void network_acquire(struct sim_workspace *ws, size_t i, int s);
+int network_share(struct sim_workspace *ws, size_t i, int s, char *err, size_t errlen);
+void network_deliver(struct sim_workspace *ws, const struct sim_report *report);
+
+/* collection.c: upstream collection by states and partners in external regions (§5.11) */
+int upstream_any(const struct sim_workspace *ws, size_t i);
+int upstream_detect(struct sim_workspace *ws, size_t i, char *err, size_t errlen);
+
+/* fusion.c: the fusion centre's pooled picture (§5.12) */
+int fusion_send(struct sim_workspace *ws, size_t i, int s, int deliver);
+int fusion_centre(struct sim_workspace *ws, const struct sim_report *report, long slot);
+void fusion_relay(struct sim_workspace *ws, const struct sim_report *report, long slot);
+double fusion_estimate(const struct sim_workspace *ws, size_t i, int s, double own);
+
+/* detection.c: the bookkeeping of one detection of threat i by state s */
+int detection_record(struct sim_workspace *ws, size_t i, int s, int channel);
 
 #endif

@@ -9,6 +9,8 @@ void world_free(struct world *world) {
     free(world->detect);
     free(world->border_bonus);
     free(world->cue_gain);
+    free(world->network_gain);
+    free(world->mitigation);
     free(world->sharing);
     free(world->agreement);
     free(world->neighbours);
@@ -26,6 +28,9 @@ void world_free(struct world *world) {
     free(world->path_regions);
     free(world->path_enter);
     free(world->partners);
+    free(world->collect_first);
+    free(world->collect_who);
+    free(world->collect_coverage);
     free(world->measures);
     free(world);
 }

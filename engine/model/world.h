@@ -14,6 +14,19 @@
 
 enum { WORLD_MAX_STATES = 64, WORLD_MAX_DOMAINS = 16, WORLD_NAME_MAX = 64 };
 
+/* Limits of the channels of docs/model.md §5.9-§5.12, checked by the scenario before memory is
+ * taken: networks (fixed ones, or campaign slots) per threat type and in all, partners that
+ * watch regions (each has a bit in a threat's `watched` mask). */
+enum { WORLD_MAX_NETWORKS = 4096, WORLD_MAX_NETWORK_SLOTS = 1 << 20, WORLD_MAX_WATCHERS = 64 };
+
+/* How a threat type is organised (docs/model.md §5.9). */
+enum world_network_kind {
+    NETWORK_NONE = 0,     /* lone threats: no network intelligence */
+    NETWORK_FIXED = 1,    /* `count` standing networks; each threat belongs to one, uniformly */
+    NETWORK_CAMPAIGNS = 2 /* campaigns start as a Poisson process, each generating threats at the
+                             origins' rates for its lifetime */
+};
+
 /* How a sender chooses to pass one report to one partner (per sender and domain). */
 enum world_policy {
     POLICY_WITHHOLD = 0,   /* never share */
@@ -49,8 +62,9 @@ struct world_state {
     double leak;            /* probability a report this state receives leaks, [0, 1] */
     double cost_per_report; /* cost to the sender of each report shared, >= 0 (harm units) */
     double severity_noise;  /* sd of the log-severity estimate a detection gives, >= 0 */
-    int hub_member;         /* 1 if this state belongs to the fusion centre */
-    int mutual_assistance;  /* 1 if this state lends free units to neighbours that ask */
+    double cost_per_network_report; /* cost to the sender of each network report, >= 0 */
+    int hub_member;                 /* 1 if this state belongs to the fusion centre */
+    int mutual_assistance;          /* 1 if this state lends free units to neighbours that ask */
 };
 
 struct world_region {
@@ -95,6 +109,13 @@ struct world_threat_type {
     double escalation_boost; /* self-excitation: each impact adds boost to the rate multiplier */
     double escalation_decay; /* multiplier excess decays by this factor per tick, [0, 1] */
     double contagion;        /* probability an impact spawns a copy aimed at a neighbour state */
+    /* networks and campaigns (docs/model.md §5.9) */
+    int network_kind;      /* enum world_network_kind */
+    int networks;          /* FIXED: networks; CAMPAIGNS: slots (most campaigns in use at once) */
+    double campaign_rate;  /* CAMPAIGNS: campaign starts per tick (Poisson) */
+    int campaign_lifetime; /* CAMPAIGNS: ticks a campaign generates threats, >= 1 */
+    int intel_ticks;       /* tau: network intelligence obtained at t is valid through t + tau */
+    double rotation;       /* probability per tick that the network rotates its indicators */
     int first_origin, n_origins; /* slice of world.origins */
     int first_target, n_targets; /* slice of world.targets / target_weights */
 };
@@ -133,9 +154,11 @@ struct world {
 
     int n_states;
     struct world_state *states;
-    double *detect;                /* [s * n_domains + d] p per tick in own territory */
-    double *border_bonus;          /* [s * n_domains + d] b on the tick it crosses in */
-    double *cue_gain;              /* [s * n_domains + d] q when holding intel on the threat */
+    double *detect;       /* [s * n_domains + d] p per tick in own territory */
+    double *border_bonus; /* [s * n_domains + d] b on the tick it crosses in */
+    double *cue_gain;     /* [s * n_domains + d] q when holding intel on the threat */
+    double *network_gain; /* [s * n_domains + d] r when holding intel on the threat's network */
+    double *mitigation;   /* [s * n_domains + d] m: share of an impact's harm averted when warned */
     struct world_sharing *sharing; /* [s * n_domains + d] */
     double *agreement;    /* [s * n_states + j] probability s shares with j under AGREEMENTS */
     uint64_t *neighbours; /* [s] bit j set when s and j share a border */
@@ -169,6 +192,19 @@ struct world {
 
     int n_partners;
     struct world_partner *partners;
+
+    /* Upstream collection (docs/model.md §5.11): who watches each external region. Entries of
+     * region g are collect_first[g] .. collect_first[g + 1] - 1, states (in index order) before
+     * partners; collect_who[e] >= 0 is a state, -1 - p partner p; collect_coverage[e * n_domains +
+     * d] is the probability per tick of detecting a threat of domain d there. */
+    int n_collect;
+    int *collect_first; /* [n_regions + 1], or NULL when nobody collects anywhere */
+    int *collect_who;
+    double *collect_coverage;
+
+    int n_network_slots; /* networks and campaign slots of every type */
+    int network_intel;   /* 0 when the network channel is switched off (networks still exist) */
+    int hub_fusion;      /* 1: the fusion centre pools its members' severity estimates (§5.12) */
 
     int hub_latency;       /* fusion centre forwarding latency, ticks >= 0 */
     double hub_monitoring; /* probability the centre attributes a leak to its leaker */

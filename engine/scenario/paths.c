@@ -218,6 +218,8 @@ struct world *world_copy(const struct world *w) {
     c->detect = copy_array(w->detect, sd, sizeof *w->detect, &failed);
     c->border_bonus = copy_array(w->border_bonus, sd, sizeof *w->border_bonus, &failed);
     c->cue_gain = copy_array(w->cue_gain, sd, sizeof *w->cue_gain, &failed);
+    c->network_gain = copy_array(w->network_gain, sd, sizeof *w->network_gain, &failed);
+    c->mitigation = copy_array(w->mitigation, sd, sizeof *w->mitigation, &failed);
     c->sharing = copy_array(w->sharing, sd, sizeof *w->sharing, &failed);
     c->agreement = copy_array(w->agreement, (size_t)w->n_states * (size_t)w->n_states,
                               sizeof *w->agreement, &failed);
@@ -242,6 +244,15 @@ struct world *world_copy(const struct world *w) {
     c->path_enter =
         copy_array(w->path_enter, (size_t)w->n_path_entries, sizeof *w->path_enter, &failed);
     c->partners = copy_array(w->partners, (size_t)w->n_partners, sizeof *w->partners, &failed);
+    if (w->collect_first) {
+        c->collect_first = copy_array(w->collect_first, (size_t)w->n_regions + 1,
+                                      sizeof *w->collect_first, &failed);
+        c->collect_who =
+            copy_array(w->collect_who, (size_t)w->n_collect, sizeof *w->collect_who, &failed);
+        c->collect_coverage =
+            copy_array(w->collect_coverage, (size_t)w->n_collect * (size_t)w->n_domains,
+                       sizeof *w->collect_coverage, &failed);
+    }
     c->measures = copy_array(w->measures, (size_t)w->n_measures, sizeof *w->measures, &failed);
     if (failed) {
         world_free(c);

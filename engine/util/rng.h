@@ -27,7 +27,16 @@ enum rng_purpose {
     RNG_LEAK = 8,      /* leak per (threat uid, tick), one uniform per delivery in order */
     RNG_RESPONSE = 9,  /* interdiction per (threat uid, tick) */
     RNG_TRUST = 10,    /* discovery of withheld reports per (threat uid, victim) */
-    RNG_CONTAGION = 11 /* contagion spawn and its target per threat uid */
+    RNG_CONTAGION = 11, /* contagion spawn and its target per threat uid */
+    RNG_NETWORK = 12,   /* network (or campaign) of each threat per uid */
+    RNG_CAMPAIGN = 13,  /* campaign starts per (type, tick) */
+    RNG_ROTATION = 14,  /* rotation per (type and campaign serial, tick) */
+    RNG_COLLECT = 15,   /* upstream detection per (threat uid, tick * 64 + collecting state) */
+    RNG_WATCH = 16,     /* partners' upstream detection per (threat uid, tick * 1024 + partner),
+                           then their passing to members */
+    RNG_NETWORK_SHARE = 17, /* network reports per (threat uid, sender), a uniform per candidate */
+    RNG_NETWORK_LEAK = 18,  /* leak of a network report, keyed like RNG_LEAK */
+    RNG_PURPOSES            /* one more than the last purpose */
 };
 
 /* The gsl_rng type: 2^32 words per seek, 53-bit doubles from two words (never 1.0). */
