@@ -65,12 +65,12 @@ struct scenario *scenario_decode(const char *filename, struct tree *tree, const 
                     decode_kind_name(tree));
         goto finish;
     }
-    static const char *const keys[] = {"c5sim",   "name",     "description", "run",
-                                       "domains", "defaults", "sharing",     "states",
-                                       "regions", "routes",   "threats",     "partners",
-                                       "hub",     "trust",    "burn",        "mutual_assistance",
-                                       "measures"};
-    decode_check_keys(&d, tree, "", keys, 17);
+    static const char *const keys[] = {"c5sim",    "name",     "description", "run",
+                                       "domains",  "defaults", "sharing",     "states",
+                                       "regions",  "routes",   "threats",     "partners",
+                                       "hub",      "trust",    "burn",        "mutual_assistance",
+                                       "measures", "channels"};
+    decode_check_keys(&d, tree, "", keys, 18);
     struct tree *node;
     long long version;
     if ((node = tree_get(tree, "c5sim", NULL))) decode_integer(&d, node, "c5sim", 1, 1, &version);
@@ -93,6 +93,8 @@ struct scenario *scenario_decode(const char *filename, struct tree *tree, const 
     decode_partners(&d, tree);
     decode_hub_trust_burn(&d, tree);
     decode_check_hub(&d, tree);
+    decode_collection(&d, tree);
+    decode_channel_switches(&d, tree);
     decode_measures(&d, tree);
     if (d.failures > 0 || !w->types || !w->origins) goto finish;
     if (!w->routes && !(w->routes = calloc(1, sizeof *w->routes))) goto finish;
@@ -107,6 +109,7 @@ struct scenario *scenario_decode(const char *filename, struct tree *tree, const 
             "the paths from every origin to every target need more than %zu entries (expected "
             "fewer origins x targets, or shorter routes)",
             MAX_PATH_ENTRIES);
+    if (missing == 0) decode_network_slots(&d, tree);
     if (d.failures == 0 && check_measures_too) decode_check_measures(&d, s);
 finish:
     free(d.region_ids);

@@ -23,7 +23,9 @@ void decode_partners(struct decoder *d, const struct tree *root) {
     }
     w->partners = calloc((size_t)partners->count + 1, sizeof *w->partners);
     if (!w->partners) return;
-    static const char *const keys[] = {"name", "coverage", "members", "level", "latency"};
+    /* `regions` (upstream collection) is read with the channels (decode_channels.c) */
+    static const char *const keys[] = {"name",  "coverage", "members",
+                                       "level", "latency",  "regions"};
     for (int i = 0; i < partners->count; i++) {
         const struct tree *key = partners->keys[i], *node = partners->items[i];
         char path[512], where[512];
@@ -37,7 +39,7 @@ void decode_partners(struct decoder *d, const struct tree *root) {
         }
         if (!decode_is_map(d, node, path, "a partner mapping (coverage, members, level, latency)"))
             continue;
-        decode_check_keys(d, node, path, keys, 5);
+        decode_check_keys(d, node, path, keys, 6);
         struct world_partner *partner = &w->partners[w->n_partners++];
         snprintf(partner->id, sizeof partner->id, "%s", key->text);
         snprintf(partner->name, sizeof partner->name, "%s", key->text);
@@ -67,9 +69,11 @@ void decode_hub_trust_burn(struct decoder *d, const struct tree *root) {
     w->hub_latency = 1;
     for (int s = 0; s < w->n_states; s++) w->states[s].hub_member = 1;
     struct tree *hub = tree_get(root, "hub", NULL), *value;
-    if (hub && decode_is_map(d, hub, "hub", "a mapping {members, latency, monitoring}")) {
-        static const char *const keys[] = {"members", "latency", "monitoring"};
-        decode_check_keys(d, hub, "hub", keys, 3);
+    if (hub && decode_is_map(d, hub, "hub", "a mapping {members, latency, monitoring, fusion}")) {
+        static const char *const keys[] = {"members", "latency", "monitoring", "fusion"};
+        decode_check_keys(d, hub, "hub", keys, 4);
+        if ((value = tree_get(hub, "fusion", NULL)))
+            decode_bool(d, value, "hub.fusion", &w->hub_fusion);
         uint64_t members;
         if ((value = tree_get(hub, "members", NULL)) &&
             decode_state_set(d, value, "hub.members", &members) == 0)

@@ -131,10 +131,11 @@ enum {
     HAS_LEAK = 8,
     HAS_COST = 16,
     HAS_NOISE = 32,
+    HAS_NETWORK_COST = 64,
 };
 
 struct state_layer {
-    struct per_domain detect, border, cue;
+    struct per_domain detect, border, cue, network, mitigation;
     unsigned has;
     struct world_state value;
     int has_sharing;
@@ -144,11 +145,14 @@ struct state_layer {
 static void decode_state_layer(struct decoder *d, const struct tree *node, const char *path,
                                int self, struct state_layer *out) {
     memset(out, 0, sizeof *out);
-    static const char *const keys[] = {"name",     "detect", "border_bonus",    "cue_gain",
-                                       "response", "leak",   "cost_per_report", "severity_noise",
-                                       "sharing"};
-    /* `defaults` (self < 0) takes every state key but the name. */
-    decode_check_keys(d, node, path, self >= 0 ? keys : keys + 1, self >= 0 ? 9 : 8);
+    static const char *const keys[] = {
+        "name",           "detect",   "border_bonus", "cue_gain",        "network_gain",
+        "mitigation",     "response", "leak",         "cost_per_report", "cost_per_network_report",
+        "severity_noise", "sharing",  "collection"};
+    /* `defaults` (self < 0) takes every state key but the name; `collection` is read with the
+     * channels once the regions are known (decode_channels.c). */
+    enum { N_KEYS = sizeof keys / sizeof keys[0] };
+    decode_check_keys(d, node, path, self >= 0 ? keys : keys + 1, self >= 0 ? N_KEYS : N_KEYS - 1);
     char where[512], inner[512];
     struct tree *value;
     if ((value = tree_get(node, "detect", NULL)))
@@ -158,6 +162,17 @@ static void decode_state_layer(struct decoder *d, const struct tree *node, const
                           &out->border);
     if ((value = tree_get(node, "cue_gain", NULL)))
         decode_per_domain(d, value, decode_join(where, sizeof where, path, "cue_gain"), &out->cue);
+    if ((value = tree_get(node, "network_gain", NULL)))
+        decode_per_domain(d, value, decode_join(where, sizeof where, path, "network_gain"),
+                          &out->network);
+    if ((value = tree_get(node, "mitigation", NULL)))
+        decode_per_domain(d, value, decode_join(where, sizeof where, path, "mitigation"),
+                          &out->mitigation);
+    if ((value = tree_get(node, "cost_per_network_report", NULL)) &&
+        decode_nonnegative(d, value,
+                           decode_join(where, sizeof where, path, "cost_per_network_report"),
+                           &out->value.cost_per_network_report) == 0)
+        out->has |= HAS_NETWORK_COST;
     struct tree *response = tree_get(node, "response", NULL);
     decode_join(where, sizeof where, path, "response");
     if (response &&
@@ -198,8 +213,18 @@ static void decode_state_layer(struct decoder *d, const struct tree *node, const
     }
 }
 
+/* Per-domain arrays of one state, in the world. */
+struct state_rows {
+    double *detect, *border, *cue, *network, *mitigation;
+};
+
 static void state_apply(const struct state_layer *layer, struct world_state *state, int n_domains,
-                        double *detect, double *border, double *cue) {
+                        const struct state_rows *rows) {
+    double *detect = rows->detect, *border = rows->border, *cue = rows->cue;
+    decode_apply_per_domain(&layer->network, rows->network, n_domains);
+    decode_apply_per_domain(&layer->mitigation, rows->mitigation, n_domains);
+    if (layer->has & HAS_NETWORK_COST)
+        state->cost_per_network_report = layer->value.cost_per_network_report;
     decode_apply_per_domain(&layer->detect, detect, n_domains);
     decode_apply_per_domain(&layer->border, border, n_domains);
     decode_apply_per_domain(&layer->cue, cue, n_domains);
@@ -251,14 +276,16 @@ void decode_states(struct decoder *d, const struct tree *root) {
     w->detect = calloc(sd, sizeof *w->detect);
     w->border_bonus = calloc(sd, sizeof *w->border_bonus);
     w->cue_gain = calloc(sd, sizeof *w->cue_gain);
+    w->network_gain = calloc(sd, sizeof *w->network_gain);
+    w->mitigation = calloc(sd, sizeof *w->mitigation);
     w->sharing = calloc(sd, sizeof *w->sharing);
     w->agreement = calloc((size_t)n * (size_t)n + 1, sizeof *w->agreement);
     w->neighbours = calloc((size_t)n + 1, sizeof *w->neighbours);
     struct state_layer *defaults = calloc(1, sizeof *defaults);
     struct state_layer *own = calloc(1, sizeof *own);
     struct sharing_layer *top = calloc(1, sizeof *top);
-    if (!w->detect || !w->border_bonus || !w->cue_gain || !w->sharing || !w->agreement ||
-        !w->neighbours || !defaults || !own || !top) {
+    if (!w->detect || !w->border_bonus || !w->cue_gain || !w->network_gain || !w->mitigation ||
+        !w->sharing || !w->agreement || !w->neighbours || !defaults || !own || !top) {
         decode_fail(d, states, "states", "out of memory");
         goto done;
     }
@@ -293,10 +320,11 @@ void decode_states(struct decoder *d, const struct tree *root) {
         } else {
             continue;
         }
-        double *border = &w->border_bonus[world_sd(w, s, 0)];
-        double *cue = &w->cue_gain[world_sd(w, s, 0)];
-        state_apply(defaults, state, w->n_domains, detect, border, cue);
-        if (has_own) state_apply(own, state, w->n_domains, detect, border, cue);
+        struct state_rows rows = {
+            detect, &w->border_bonus[world_sd(w, s, 0)], &w->cue_gain[world_sd(w, s, 0)],
+            &w->network_gain[world_sd(w, s, 0)], &w->mitigation[world_sd(w, s, 0)]};
+        state_apply(defaults, state, w->n_domains, &rows);
+        if (has_own) state_apply(own, state, w->n_domains, &rows);
         /* Sharing: base keys of each layer, then each layer's by_domain above them. */
         const struct sharing_layer *layers[3] = {
             top, defaults->has_sharing ? &defaults->sharing : NULL,

@@ -88,9 +88,9 @@ void decode_threats(struct decoder *d, const struct tree *root) {
     if (!d->s->target_weights_given || !w->types || !w->origins || !w->targets ||
         !w->target_weights || !d->s->rate_nodes || !d->origin_keys || !d->target_keys)
         return;
-    static const char *const keys[] = {"name",     "domain",     "origins",  "targets",
-                                       "stealth",  "dwell",      "severity", "harm_per_tick",
-                                       "adaptive", "escalation", "contagion"};
+    static const char *const keys[] = {"name",     "domain",     "origins",   "targets",
+                                       "stealth",  "dwell",      "severity",  "harm_per_tick",
+                                       "adaptive", "escalation", "contagion", "network"};
     for (int i = 0; i < threats->count; i++) {
         const struct tree *key = threats->keys[i], *node = threats->items[i];
         char path[512], where[512], inner[512];
@@ -107,7 +107,7 @@ void decode_threats(struct decoder *d, const struct tree *root) {
         if (!decode_is_map(d, node, path,
                            "a threat mapping (domain, origins, targets, severity, ...)"))
             continue;
-        decode_check_keys(d, node, path, keys, 11);
+        decode_check_keys(d, node, path, keys, 12);
         struct world_threat_type *type = &w->types[w->n_types++];
         snprintf(type->id, sizeof type->id, "%s", key->text);
         snprintf(type->name, sizeof type->name, "%s", key->text);
@@ -229,6 +229,8 @@ void decode_threats(struct decoder *d, const struct tree *root) {
             decode_opt_probability(d, escalation, where, "decay", &type->escalation_decay);
         }
         decode_opt_probability(d, node, path, "contagion", &type->contagion);
+        if ((value = tree_get(node, "network", NULL)) && !tree_is_null(value))
+            decode_network(d, value, decode_join(where, sizeof where, path, "network"), type);
     }
     if (w->n_types == 0 && d->failures == 0)
         decode_fail(d, threats, "threats", "no threat types (expected at least one)");

@@ -96,6 +96,12 @@ void decode_partners(struct decoder *d, const struct tree *root);
 void decode_hub_trust_burn(struct decoder *d, const struct tree *root);
 void decode_check_hub(struct decoder *d, const struct tree *root);
 void decode_measures(struct decoder *d, const struct tree *root);
+/* decode_channels.c */
+void decode_network(struct decoder *d, const struct tree *node, const char *path,
+                    struct world_threat_type *type);
+void decode_collection(struct decoder *d, const struct tree *root);
+void decode_channel_switches(struct decoder *d, const struct tree *root);
+void decode_network_slots(struct decoder *d, const struct tree *root);
 void decode_check_measures(struct decoder *d, struct scenario *s);
 
 #endif

@@ -180,7 +180,13 @@ int scenario_measure_overrides(const struct scenario *s, int index,
 /* Bytes one active threat costs a replicate: its pool slot plus what each state may hold on it
  * (knowledge flags, pending reports). A deliberate over-estimate: the limit is a guard. */
 static double bytes_per_threat(const struct world *w) {
-    return 128.0 + 40.0 * w->n_states;
+    double bytes = 128.0 + 40.0 * w->n_states;
+    int networks = 0;
+    for (int k = 0; k < w->n_types; k++) networks |= w->types[k].network_kind != NETWORK_NONE;
+    if (networks) bytes += 4 + 40.0 * w->n_states; /* its slot, and network reports in flight */
+    if (w->n_collect > 0) bytes += 8;               /* partners that saw it */
+    if (w->hub_fusion) bytes += 24 + 8.0 * w->n_states; /* the centre's pool, relayed pools */
+    return bytes;
 }
 
 /* Expected active threats from (type, origin): peak arrival rate times how long a threat lives
@@ -200,7 +206,15 @@ static double origin_load(const struct world *w, int k, int slot) {
     double lifetime = (double)longest + type->dwell;
     double escalation = 1 + 10 * type->escalation_boost;
     double contagion = type->contagion < 0.9 ? 1 / (1 - type->contagion) : 10;
-    return origin->rate * (1 + origin->season_amplitude) * lifetime * escalation * contagion;
+    /* a campaign type's origins send threats at their rate for each running campaign */
+    double campaigns = 1;
+    if (type->network_kind == NETWORK_CAMPAIGNS) {
+        double running = type->campaign_rate * type->campaign_lifetime;
+        campaigns = running + 10 * sqrt(running) + 1;
+        if (campaigns > type->networks) campaigns = type->networks;
+    }
+    return origin->rate * (1 + origin->season_amplitude) * lifetime * escalation * contagion *
+           campaigns;
 }
 
 static size_t estimate(const struct scenario *s, const char **driver, const struct tree **node,
@@ -218,7 +232,8 @@ static size_t estimate(const struct scenario *s, const char **driver, const stru
     /* A bound the pool stays under except with negligible probability. */
     double pool = mean + 10 * sqrt(mean) + 64;
     double pool_bytes = pool * bytes_per_threat(w);
-    double series_bytes = (double)w->ticks * w->n_states * METRIC_COUNT * 8 +
+    double series_bytes = (double)w->n_network_slots * (w->n_states * 4 + 24) +
+                          (double)w->ticks * w->n_states * METRIC_COUNT * 8 +
                           (double)w->ticks * w->n_states * w->n_states * 4 +
                           (double)METRIC_COUNT * w->n_states * w->n_types * 8 +
                           (double)w->n_regions * 4 * 8;

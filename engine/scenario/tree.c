@@ -455,7 +455,8 @@ struct tree *tree_parse(const char *name, const char *text, size_t length, const
 
 /* Keys whose value may be a number for every domain or a mapping per domain. */
 static int is_per_domain_key(const char *key) {
-    static const char *const keys[] = {"detect", "border_bonus", "cue_gain", "coverage"};
+    static const char *const keys[] = {"detect",       "border_bonus", "cue_gain",
+                                       "network_gain", "mitigation",   "coverage"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strcmp(key, keys[i]) == 0) return 1;
     return 0;
