@@ -19,6 +19,9 @@ void cmd_validate_help(FILE *stream) {
             "2 partners, 5 measures\n"
             "An invalid file prints all its errors (up to 50) on standard error, each as\n"
             "  FILE:LINE:COLUMN: error: KEY.PATH: what is wrong (what was expected)\n"
+            "A valid file may also print warnings on standard error (exit status 0): a threat\n"
+            "type whose harm no sharing can change, because no state but its victim can hold\n"
+            "intelligence on it in time (docs/model.md, section 5.14).\n"
             "\n"
             "Options:\n"
             "  --set PATH=VALUE   override one value by its path before checking (repeatable),\n"
@@ -99,6 +102,7 @@ int cmd_validate(int argc, char **argv) {
         struct world *world = variant ? scenario_compile(variant, max_memory, &errors) : NULL;
         if (world) {
             scenario_summary(variant, stdout);
+            scenario_warnings(variant, stderr);
         } else {
             scenario_errors_print(&errors, stderr);
             status = EXIT_USAGE;

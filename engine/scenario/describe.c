@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "internal.h"
+#include "reach.h"
 
 static const char *const policy_names[] = {"withhold",   "full",       "level",
                                            "agreements", "reciprocal", "hub"};
@@ -182,6 +183,28 @@ void scenario_describe(const struct scenario *s, FILE *out) {
     describe_geography(w, out);
     describe_threats(s, out);
     describe_cooperation(s, out);
+    fprintf(out, "\nWhere cooperation cannot act (structural check, docs/model.md §5.14)\n");
+    if (scenario_warnings(s, out) == 0)
+        fprintf(out, "  every threat type can be reached by some channel of sharing\n");
+}
+
+int scenario_warnings(const struct scenario *s, FILE *out) {
+    const struct world *w = s->world;
+    const struct tree *threats = tree_get(s->tree, "threats", NULL);
+    int count = 0;
+    for (int k = 0; k < w->n_types; k++) {
+        char why[512];
+        if (reach_type(w, k, why, sizeof why)) continue;
+        struct tree *key = NULL;
+        tree_get(threats, w->types[k].id, &key);
+        fprintf(out,
+                "%s:%d:%d: warning: threats.%s: sharing cannot bring intelligence on this type to "
+                "anyone in time, so it can change its harm only indirectly (units busy with "
+                "other threats): %s (docs/model.md §5.14)\n",
+                s->filename, key ? key->line : 1, key ? key->column : 1, w->types[k].id, why);
+        count++;
+    }
+    return count;
 }
 
 void scenario_summary(const struct scenario *s, FILE *out) {

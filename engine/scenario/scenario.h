@@ -79,6 +79,10 @@ size_t scenario_memory_estimate(const struct scenario *scenario, const char **dr
 /* Print a readable description (world, catalog, policies, measures) to `stream`. */
 void scenario_describe(const struct scenario *scenario, FILE *stream);
 
+/* Print one warning per threat type whose harm no sharing can change (docs/model.md §5.14),
+ * as FILE:LINE:COL: warning: threats.ID: ...; returns how many. */
+int scenario_warnings(const struct scenario *scenario, FILE *stream);
+
 /* One-line summary: "FILE: ok: 5 states, 28 regions, 40 routes, 8 threat types, 5 measures". */
 void scenario_summary(const struct scenario *scenario, FILE *stream);
 
