@@ -120,8 +120,7 @@ static int network_reach(const struct world *w, int k) {
             } else if (w->collect_first) {
                 for (int e = w->collect_first[g]; e < w->collect_first[g + 1]; e++)
                     if (w->collect_who[e] >= 0 &&
-                        w->collect_coverage[(size_t)e * (size_t)w->n_domains + d] * tt->stealth >
-                            0)
+                        w->collect_coverage[(size_t)e * (size_t)w->n_domains + d] * tt->stealth > 0)
                         sources |= UINT64_C(1) << w->collect_who[e];
             }
         }

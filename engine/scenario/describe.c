@@ -192,7 +192,8 @@ int scenario_warnings(const struct scenario *s, FILE *out) {
     const struct world *w = s->world;
     const struct tree *threats = tree_get(s->tree, "threats", NULL);
     int count = 0;
-    for (int k = 0; k < w->n_types; k++) {
+    /* with one state there is nobody to share with: nothing to warn about */
+    for (int k = 0; k < w->n_types && w->n_states > 1; k++) {
         char why[512];
         if (reach_type(w, k, why, sizeof why)) continue;
         struct tree *key = NULL;

@@ -184,7 +184,7 @@ static double bytes_per_threat(const struct world *w) {
     int networks = 0;
     for (int k = 0; k < w->n_types; k++) networks |= w->types[k].network_kind != NETWORK_NONE;
     if (networks) bytes += 4 + 40.0 * w->n_states; /* its slot, and network reports in flight */
-    if (w->n_collect > 0) bytes += 8;               /* partners that saw it */
+    if (w->n_collect > 0) bytes += 8;              /* partners that saw it */
     if (w->hub_fusion) bytes += 24 + 8.0 * w->n_states; /* the centre's pool, relayed pools */
     return bytes;
 }

@@ -17,23 +17,23 @@
 
 /* What a stream is for. Values are part of the output's reproducibility: append, never reorder. */
 enum rng_purpose {
-    RNG_ARRIVAL = 1,   /* Poisson counts per (type-origin, tick) */
-    RNG_TARGET = 2,    /* target choice per threat uid */
-    RNG_SEVERITY = 3,  /* severity per threat uid */
-    RNG_DETECT = 4,    /* detection uniform per (threat uid, tick) */
-    RNG_ESTIMATE = 5,  /* severity estimate noise per (threat uid, detecting state) */
-    RNG_PARTNER = 6,   /* partners' coverage and passing per (threat uid, partner) */
-    RNG_SHARE = 7,     /* sharing decisions per (threat uid, sender) */
-    RNG_LEAK = 8,      /* leak per (threat uid, tick), one uniform per delivery in order */
-    RNG_RESPONSE = 9,  /* interdiction per (threat uid, tick) */
-    RNG_TRUST = 10,    /* discovery of withheld reports per (threat uid, victim) */
-    RNG_CONTAGION = 11, /* contagion spawn and its target per threat uid */
-    RNG_NETWORK = 12,   /* network (or campaign) of each threat per uid */
-    RNG_CAMPAIGN = 13,  /* campaign starts per (type, tick) */
-    RNG_ROTATION = 14,  /* rotation per (type and campaign serial, tick) */
-    RNG_COLLECT = 15,   /* upstream detection per (threat uid, tick * 64 + collecting state) */
-    RNG_WATCH = 16,     /* partners' upstream detection per (threat uid, tick * 1024 + partner),
-                           then their passing to members */
+    RNG_ARRIVAL = 1,        /* Poisson counts per (type-origin, tick) */
+    RNG_TARGET = 2,         /* target choice per threat uid */
+    RNG_SEVERITY = 3,       /* severity per threat uid */
+    RNG_DETECT = 4,         /* detection uniform per (threat uid, tick) */
+    RNG_ESTIMATE = 5,       /* severity estimate noise per (threat uid, detecting state) */
+    RNG_PARTNER = 6,        /* partners' coverage and passing per (threat uid, partner) */
+    RNG_SHARE = 7,          /* sharing decisions per (threat uid, sender) */
+    RNG_LEAK = 8,           /* leak per (threat uid, tick), one uniform per delivery in order */
+    RNG_RESPONSE = 9,       /* interdiction per (threat uid, tick) */
+    RNG_TRUST = 10,         /* discovery of withheld reports per (threat uid, victim) */
+    RNG_CONTAGION = 11,     /* contagion spawn and its target per threat uid */
+    RNG_NETWORK = 12,       /* network (or campaign) of each threat per uid */
+    RNG_CAMPAIGN = 13,      /* campaign starts per (type, tick) */
+    RNG_ROTATION = 14,      /* rotation per (type and campaign serial, tick) */
+    RNG_COLLECT = 15,       /* upstream detection per (threat uid, tick * 64 + collecting state) */
+    RNG_WATCH = 16,         /* partners' upstream detection per (threat uid, tick * 1024 + partner),
+                               then their passing to members */
     RNG_NETWORK_SHARE = 17, /* network reports per (threat uid, sender), a uniform per candidate */
     RNG_NETWORK_LEAK = 18,  /* leak of a network report, keyed like RNG_LEAK */
     RNG_PURPOSES            /* one more than the last purpose */

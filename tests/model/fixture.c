@@ -33,6 +33,8 @@ struct world *fixture_world(int states, int domains, int regions, int ticks, uin
     w->detect = xcalloc(sd, sizeof(double));
     w->border_bonus = xcalloc(sd, sizeof(double));
     w->cue_gain = xcalloc(sd, sizeof(double));
+    w->network_gain = xcalloc(sd, sizeof(double));
+    w->mitigation = xcalloc(sd, sizeof(double));
     w->sharing = xcalloc(sd, sizeof *w->sharing);
     w->agreement = xcalloc((size_t)states * (size_t)states, sizeof(double));
     w->neighbours = xcalloc((size_t)states, sizeof(uint64_t));
@@ -57,6 +59,7 @@ struct world *fixture_world(int states, int domains, int regions, int ticks, uin
     w->burn_ticks = 0;
     w->assistance_units = 1;
     w->trust = (struct world_trust){0.5, 0.05, 0.2, 0.1, 0.3};
+    w->network_intel = 1;
     return w;
 }
 
@@ -122,6 +125,45 @@ void fixture_detect(struct world *w, int s, int d, double p, double b, double q)
 void fixture_sharing(struct world *w, int s, int d, int policy, int scope, double level,
                      int latency) {
     w->sharing[world_sd(w, s, d)] = (struct world_sharing){policy, scope, level, 0.0, latency};
+}
+
+void fixture_network(struct world *w, int type, int kind, int networks, double campaign_rate,
+                     int lifetime, int intel_ticks, double rotation) {
+    struct world_threat_type *tt = &w->types[type];
+    tt->network_kind = kind;
+    tt->networks = networks;
+    tt->campaign_rate = campaign_rate;
+    tt->campaign_lifetime = lifetime;
+    tt->intel_ticks = intel_ticks;
+    tt->rotation = rotation;
+}
+
+void fixture_gains(struct world *w, int s, int d, double network_gain, double mitigation) {
+    w->network_gain[world_sd(w, s, d)] = network_gain;
+    w->mitigation[world_sd(w, s, d)] = mitigation;
+}
+
+/* Entries stay grouped by region, states before partners, each group in call order. */
+void fixture_collect(struct world *w, int region, int who, double coverage) {
+    size_t D = (size_t)w->n_domains;
+    if (!w->collect_first) w->collect_first = xcalloc((size_t)w->n_regions + 1, sizeof(int));
+    int at = w->collect_first[region + 1];
+    if (who < 0) { /* partners after every state of the region */
+    } else {
+        at = w->collect_first[region];
+        while (at < w->collect_first[region + 1] && w->collect_who[at] >= 0) at++;
+    }
+    w->collect_who = xrealloc(w->collect_who, (size_t)(w->n_collect + 1) * sizeof(int));
+    w->collect_coverage =
+        xrealloc(w->collect_coverage, (size_t)(w->n_collect + 1) * D * sizeof(double));
+    memmove(w->collect_who + at + 1, w->collect_who + at,
+            (size_t)(w->n_collect - at) * sizeof(int));
+    memmove(w->collect_coverage + (size_t)(at + 1) * D, w->collect_coverage + (size_t)at * D,
+            (size_t)(w->n_collect - at) * D * sizeof(double));
+    w->collect_who[at] = who;
+    for (size_t d = 0; d < D; d++) w->collect_coverage[(size_t)at * D + d] = coverage;
+    w->n_collect++;
+    for (int g = region + 1; g <= w->n_regions; g++) w->collect_first[g]++;
 }
 
 void fixture_finish(struct world *w) {

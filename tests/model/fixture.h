@@ -20,6 +20,14 @@ int fixture_partner(struct world *w, double coverage, uint64_t members, double l
 void fixture_detect(struct world *w, int s, int d, double p, double b, double q);
 void fixture_sharing(struct world *w, int s, int d, int policy, int scope, double level,
                      int latency);
+/* Networks of a type (kind NETWORK_FIXED with `networks`, or NETWORK_CAMPAIGNS with that many
+ * slots, starts per tick and lifetime), network gain and mitigation of state s in domain d, and
+ * an upstream watcher of an external region (`who` a state, or -1 - partner) with one coverage
+ * for every domain. */
+void fixture_network(struct world *w, int type, int kind, int networks, double campaign_rate,
+                     int lifetime, int intel_ticks, double rotation);
+void fixture_gains(struct world *w, int s, int d, double network_gain, double mitigation);
+void fixture_collect(struct world *w, int region, int who, double coverage);
 /* Adjacency rows, state neighbours, normalised target weights: call before sim_alloc. */
 void fixture_finish(struct world *w);
 

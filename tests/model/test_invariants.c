@@ -1,6 +1,7 @@
 /* test_invariants.c — invariants checked on every tick of randomised small worlds that switch
  * on every mechanism (all policies and scopes, hub, partners, leaks and burns, trust, mutual
- * assistance, adaptive routes, contagion, escalation, seasonality, harm per tick). */
+ * assistance, adaptive routes, contagion, escalation, seasonality, harm per tick, and the
+ * channels: networks and campaigns, network gain, mitigation, upstream collection, fusion). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,18 @@ struct tally {
     long long arrivals, interdictions, impacts, events;
     long long shared[WORLD_MAX_STATES], delivered[WORLD_MAX_STATES];
     long long detections[WORLD_MAX_STATES], leaks[WORLD_MAX_STATES];
+    long long network_sent[WORLD_MAX_STATES], network_events, upstream;
     long long ticks_seen;
 };
+
+/* May state s detect in region g: it owns it, or it collects there (an external region)? */
+static int may_detect(const struct world *w, int s, int g) {
+    if (w->regions[g].owner >= 0) return w->regions[g].owner == s;
+    if (!w->collect_first) return 0;
+    for (int e = w->collect_first[g]; e < w->collect_first[g + 1]; e++)
+        if (w->collect_who[e] == s) return 1;
+    return 0;
+}
 
 static void on_event(void *ctx, const struct sim_event *e) {
     struct tally *tally = ctx;
@@ -39,9 +50,21 @@ static void on_event(void *ctx, const struct sim_event *e) {
             cr_assert_eq(w->regions[e->region].owner, e->state, "impacts hit the region's owner");
             break;
         case EVENT_DETECTION:
-            cr_assert_eq(w->regions[e->region].owner, e->state,
-                         "state %d detected in region %d it does not own", e->state, e->region);
+            cr_assert(may_detect(w, e->state, e->region),
+                      "state %d detected in region %d it neither owns nor watches", e->state,
+                      e->region);
             tally->detections[e->state]++;
+            tally->upstream += w->regions[e->region].owner < 0;
+            break;
+        case EVENT_NETWORK_REPORT:
+            cr_assert_neq(e->state, e->other);
+            tally->network_sent[e->state]++;
+            tally->shared[e->state]++; /* their deliveries are counted with the reports' */
+            tally->network_events++;
+            break;
+        case EVENT_NETWORK_INTEL:
+        case EVENT_ROTATION:
+            tally->network_events++;
             break;
         case EVENT_REPORT:
             cr_assert_neq(e->state, e->other);
@@ -131,6 +154,22 @@ static struct world *random_world(gsl_rng *g, int ticks, uint64_t seed) {
     w->trust = (struct world_trust){gsl_rng_uniform(g), uniform(g, 0, 0.3), uniform(g, 0, 0.5),
                                     uniform(g, 0, 0.5), gsl_rng_uniform(g)};
     w->measure_cost = uniform(g, 0, 10);
+    /* the channels: networks or campaigns, gains, mitigation, collection, fusion */
+    for (int k = 0; k < w->n_types; k++) {
+        double u = gsl_rng_uniform(g);
+        int kind = u < 0.4 ? NETWORK_FIXED : u < 0.7 ? NETWORK_CAMPAIGNS : NETWORK_NONE;
+        fixture_network(w, k, kind, kind == NETWORK_FIXED ? 1 + (int)gsl_rng_uniform_int(g, 3) : 64,
+                        uniform(g, 0.05, 0.3), 5 + (int)gsl_rng_uniform_int(g, 20),
+                        1 + (int)gsl_rng_uniform_int(g, 20), uniform(g, 0, 0.1));
+    }
+    for (int s = 0; s < S; s++) {
+        w->states[s].cost_per_network_report = uniform(g, 0, 0.5);
+        for (int d = 0; d < D; d++) fixture_gains(w, s, d, uniform(g, 0, 0.5), uniform(g, 0, 0.8));
+        for (int area = 0; area < 2; area++)
+            if (gsl_rng_uniform(g) < 0.4) fixture_collect(w, area, s, uniform(g, 0, 0.5));
+    }
+    if (gsl_rng_uniform(g) < 0.5) fixture_collect(w, 0, -1, uniform(g, 0, 0.5));
+    w->hub_fusion = gsl_rng_uniform(g) < 0.5;
     w->max_active_threats = 100000;
     fixture_finish(w);
     return w;
@@ -141,6 +180,7 @@ Test(invariants, every_tick_of_random_worlds) {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 2024);
     long long total_events = 0, total_leaks = 0, total_shared = 0, total_impacts = 0;
+    long long total_network = 0, total_upstream = 0;
     for (int n = 0; n < WORLDS; n++) {
         struct world *w = random_world(g, T, 100 + (uint64_t)n);
         struct tally tally = {.world = w};
@@ -150,11 +190,24 @@ Test(invariants, every_tick_of_random_worlds) {
         cr_assert_eq(tally.ticks_seen, T);
         for (int s = 0; s < S; s++) {
             cr_assert_eq(sim_result_total(r, METRIC_DETECTIONS, s), tally.detections[s]);
-            cr_assert_eq(sim_result_total(r, METRIC_REPORTS_SHARED, s), tally.shared[s]);
-            cr_assert_eq(sim_result_total(r, METRIC_LEAKS, s), tally.leaks[s]);
+            cr_assert_eq(sim_result_total(r, METRIC_REPORTS_SHARED, s) +
+                             sim_result_total(r, METRIC_NETWORK_SENT, s),
+                         tally.shared[s]);
+            cr_assert_eq(sim_result_total(r, METRIC_LEAKS, s) +
+                             sim_result_total(r, METRIC_NETWORK_LEAKED, s),
+                         tally.leaks[s]);
             cr_assert_geq(sim_result_total(r, METRIC_SHARING_COST, s), 0.0);
             cr_assert_leq(sim_result_total(r, METRIC_CUED_DETECTIONS, s),
                           sim_result_total(r, METRIC_DETECTIONS, s));
+            /* every detection counts for exactly one channel */
+            double channels = 0;
+            for (int m = METRIC_DETECT_OWN; m <= METRIC_DETECT_UPSTREAM; m++)
+                channels += sim_result_total(r, m, s);
+            cr_assert_eq(channels, sim_result_total(r, METRIC_DETECTIONS, s));
+            cr_assert_eq(sim_result_total(r, METRIC_NETWORK_SENT, s), tally.network_sent[s]);
+            cr_assert_leq(sim_result_total(r, METRIC_IMPACTS_MITIGATED, s),
+                          sim_result_total(r, METRIC_IMPACTS, s));
+            cr_assert_geq(sim_result_total(r, METRIC_HARM_MITIGATED, s), 0.0);
             total_leaks += tally.leaks[s];
             total_shared += tally.shared[s];
             for (int t = 0; t < T; t++) {
@@ -174,6 +227,8 @@ Test(invariants, every_tick_of_random_worlds) {
         for (size_t c = 0; c < (size_t)T * S * S; c++)
             cr_assert(r->trust[c] >= 0.0f && r->trust[c] <= 1.0f, "trust out of [0, 1]");
         total_events += tally.events;
+        total_network += tally.network_events;
+        total_upstream += tally.upstream;
         total_impacts += tally.impacts;
         sim_result_free(r);
         world_free(w);
@@ -183,6 +238,8 @@ Test(invariants, every_tick_of_random_worlds) {
     cr_assert_gt(total_shared, 0);
     cr_assert_gt(total_impacts, 0);
     cr_assert_gt(total_events, 10000);
+    cr_assert_gt(total_network, 1000);
+    cr_assert_gt(total_upstream, 100);
     gsl_rng_free(g);
     expect_no_leaks();
 }

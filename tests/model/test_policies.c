@@ -131,6 +131,65 @@ Test(policies, threads_one_and_two_are_bit_identical) {
     expect_no_leaks();
 }
 
+/* The same with every channel on: networks (standing and campaigns), network gain, mitigation,
+ * upstream collection by a state and a partner, a fusing hub. */
+static struct world *corridor_with_channels(int policy) {
+    struct world *w = corridor(30, 5, policy);
+    w->origins[0].rate = 1500;
+    w->types[0].dwell = 10;
+    fixture_network(w, 0, NETWORK_CAMPAIGNS, 256, 2.0, 10, 5, 0.05);
+    w->origins[0].rate = 150; /* per running campaign: about 20 run at once */
+    for (int s = 0; s < 3; s++) {
+        w->states[s].units = 200;
+        w->states[s].hub_member = 1;
+        fixture_gains(w, s, 0, 0.3, 0.4);
+    }
+    w->states[1].leak = 0.05;
+    w->burn_ticks = 5;
+    w->burn_factor = 0.5;
+    fixture_collect(w, 0, 2, 0.2);
+    int partner = fixture_partner(w, 0.0, 3, 0.5, 1);
+    fixture_collect(w, 0, -1 - partner, 0.1);
+    w->hub_fusion = 1;
+    w->max_active_threats = 1000000;
+    return w;
+}
+
+Test(policies, threads_one_and_two_are_bit_identical_with_channels) {
+    struct world *w = corridor_with_channels(POLICY_HUB);
+    struct sim_result *one = run_with(w, 0, 1), *two = run_with(w, 0, 2);
+    cr_assert_gt(one->peak_active, 10000, "peak %lld", one->peak_active);
+    cr_assert_gt(sim_result_total(one, METRIC_DETECT_NETWORK, 1), 0);
+    cr_assert_gt(sim_result_total(one, METRIC_DETECT_UPSTREAM, 2), 0);
+    cr_assert_gt(sim_result_total(one, METRIC_IMPACTS_MITIGATED, 2), 0);
+    cr_assert(same_result(one, two));
+    sim_result_free(one);
+    sim_result_free(two);
+    world_free(w);
+    expect_no_leaks();
+}
+
+/* Campaigns and every channel keep the arrivals of a replicate the same under every sharing
+ * level (common random numbers). */
+Test(policies, common_random_numbers_with_channels) {
+    struct world *low = corridor_with_channels(POLICY_LEVEL),
+                 *high = corridor_with_channels(POLICY_LEVEL);
+    for (int s = 0; s < 3; s++) {
+        low->sharing[world_sd(low, s, 0)].level = 0.0;
+        high->sharing[world_sd(high, s, 0)].level = 1.0;
+    }
+    struct sim_result *a = run_with(low, 2, 1), *b = run_with(high, 2, 1);
+    size_t T = (size_t)a->ticks, S = (size_t)a->n_states;
+    cr_assert(memcmp(a->series + (size_t)METRIC_ARRIVALS * T * S,
+                     b->series + (size_t)METRIC_ARRIVALS * T * S, T * S * sizeof(double)) == 0);
+    cr_assert_neq(sim_result_total(a, METRIC_HARM, 2), sim_result_total(b, METRIC_HARM, 2));
+    sim_result_free(a);
+    sim_result_free(b);
+    world_free(low);
+    world_free(high);
+    expect_no_leaks();
+}
+
 struct arrival_log {
     int count;
     double severity[4096];

@@ -91,6 +91,24 @@ static const struct bad_case bad_cases[] = {
     {"route_shape", "12:5: error: routes[1]: ", "a list without 3 items"},
     {"severity_both_forms", "18:15: error: threats.t1.severity: ", "expected one form"},
     {"weights_zero", "17:14: error: threats.t1.targets: ", "the weights sum to 0"},
+    /* the channels of intelligence */
+    {"network_both_forms",
+     "19:36: error: threats.t1.network.campaigns: ", "both count and campaigns given"},
+    {"network_count_range", "19:22: error: threats.t1.network.count: ", "5000 is out of range"},
+    {"network_unknown_key",
+     "19:38: error: threats.t1.network.campaigns.lifetim: ", "did you mean 'lifetime'?"},
+    {"network_no_form", "19:14: error: threats.t1.network: ", "missing count or campaigns"},
+    {"collection_owned_region",
+     "4:22: error: states.AAA.collection.a: ", "expected an external region"},
+    {"collection_unknown_region",
+     "4:22: error: states.AAA.collection.xx: ", "no region named xx (did you mean x?)"},
+    {"mitigation_unknown_domain",
+     "4:22: error: states.AAA.mitigation.militery: ", "did you mean 'military'?"},
+    {"network_gain_range", "4:23: error: states.AAA.network_gain: ", "1.2 is out of range"},
+    {"channels_unknown", "19:24: error: channels.netwrk: ", "did you mean 'network'?"},
+    {"partner_region_owned",
+     "20:18: error: partners.un.regions.b: ", "expected an external region"},
+    {"hub_fusion_bool", "19:15: error: hub.fusion: ", "not a truth value"},
 };
 
 static void bad_path(const char *name, char *out, size_t size) {
