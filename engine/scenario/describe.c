@@ -26,14 +26,14 @@ static void print_members(FILE *out, const struct world *w, uint64_t members) {
 
 static void describe_states(const struct world *w, FILE *out) {
     fprintf(out, "\nStates (%d)\n", w->n_states);
-    fprintf(out, "  %-7s %-24s %6s %12s %5s %8s %8s %8s %4s %6s\n", "code", "name", "units",
-            "interdiction", "busy", "leak", "cost/rep", "sev.noise", "hub", "assist");
+    fprintf(out, "  %-7s %-24s %6s %12s %5s %8s %8s %8s %8s %4s %6s\n", "code", "name", "units",
+            "interdiction", "busy", "leak", "cost/rep", "cost/net", "sev.noise", "hub", "assist");
     for (int s = 0; s < w->n_states; s++) {
         const struct world_state *st = &w->states[s];
-        fprintf(out, "  %-7s %-24s %6d %12.6g %5d %8.6g %8.6g %8.6g %4s %6s\n", st->code, st->name,
-                st->units, st->interdiction, st->busy_ticks, st->leak, st->cost_per_report,
-                st->severity_noise, st->hub_member ? "yes" : "no",
-                st->mutual_assistance ? "yes" : "no");
+        fprintf(out, "  %-7s %-24s %6d %12.6g %5d %8.6g %8.6g %8.6g %8.6g %4s %6s\n", st->code,
+                st->name, st->units, st->interdiction, st->busy_ticks, st->leak,
+                st->cost_per_report, st->cost_per_network_report, st->severity_noise,
+                st->hub_member ? "yes" : "no", st->mutual_assistance ? "yes" : "no");
     }
     fprintf(out, "\nPer state and domain: detection and sharing\n");
     fprintf(out, "  %-7s %-15s %8s %8s %8s  %-10s %-10s %8s %9s %7s\n", "state", "domain", "detect",
@@ -46,6 +46,14 @@ static void describe_states(const struct world *w, FILE *out) {
                     w->states[s].code, w->domain_names[k], w->detect[i], w->border_bonus[i],
                     w->cue_gain[i], policy_names[sh->policy], scope_names[sh->scope], sh->level,
                     sh->threshold, sh->latency);
+        }
+    fprintf(out, "\nPer state and domain: network gain and mitigation (docs/model.md 5.9, 5.10)\n");
+    fprintf(out, "  %-7s %-15s %12s %10s\n", "state", "domain", "network_gain", "mitigation");
+    for (int s = 0; s < w->n_states; s++)
+        for (int k = 0; k < w->n_domains; k++) {
+            int i = world_sd(w, s, k);
+            fprintf(out, "  %-7s %-15s %12.6g %10.6g\n", w->states[s].code, w->domain_names[k],
+                    w->network_gain[i], w->mitigation[i]);
         }
     fprintf(out, "\nAgreements (probability that the row state shares with the column state)\n");
     fprintf(out, "  %-7s", "");
@@ -102,6 +110,15 @@ static void describe_threats(const struct scenario *s, FILE *out) {
                 t->severity_sigma, mean);
         fprintf(out, "    escalation boost %.6g decay %.6g\n", t->escalation_boost,
                 t->escalation_decay);
+        if (t->network_kind == NETWORK_FIXED)
+            fprintf(out, "    networks: %d standing, intel_ticks %d, rotation %.6g\n", t->networks,
+                    t->intel_ticks, t->rotation);
+        else if (t->network_kind == NETWORK_CAMPAIGNS)
+            fprintf(out,
+                    "    networks: campaigns rate %.6g/tick, lifetime %d, max_campaigns %d, "
+                    "intel_ticks %d, rotation %.6g\n",
+                    t->campaign_rate, t->campaign_lifetime, t->networks, t->intel_ticks,
+                    t->rotation);
         for (int i = 0; i < t->n_origins; i++) {
             const struct world_origin *o = &w->origins[t->first_origin + i];
             fprintf(out, "    origin %s: rate %.6g/tick", w->regions[o->region].id, o->rate);
@@ -149,8 +166,24 @@ static void describe_cooperation(const struct scenario *s, FILE *out) {
         if (w->states[st].hub_member) hub |= UINT64_C(1) << st;
         if (w->states[st].mutual_assistance) assistance |= UINT64_C(1) << st;
     }
-    fprintf(out, "\nHub: latency %d, monitoring %.6g, members ", w->hub_latency, w->hub_monitoring);
+    fprintf(out, "\nUpstream collection (coverage per tick, by domain)\n");
+    int any = 0;
+    for (int g = 0; w->collect_first && g < w->n_regions; g++)
+        for (int e = w->collect_first[g]; e < w->collect_first[g + 1]; e++) {
+            int who = w->collect_who[e];
+            fprintf(out, "  %-24s %-12s", w->regions[g].id,
+                    who >= 0 ? w->states[who].code : w->partners[-1 - who].id);
+            for (int k = 0; k < w->n_domains; k++)
+                fprintf(out, " %s %.6g", w->domain_names[k],
+                        w->collect_coverage[(size_t)e * (size_t)w->n_domains + (size_t)k]);
+            fprintf(out, "\n");
+            any = 1;
+        }
+    if (!any) fprintf(out, "  (none)\n");
+    fprintf(out, "\nHub: latency %d, monitoring %.6g, fusion %s, members ", w->hub_latency,
+            w->hub_monitoring, w->hub_fusion ? "yes" : "no");
     print_members(out, w, hub);
+    fprintf(out, "\nNetwork channel: %s", w->network_intel ? "on" : "off (channels.network)");
     fprintf(out,
             "\nTrust: initial %.6g, gain_used %.6g, loss_leak %.6g, loss_hidden %.6g, "
             "discover_hidden %.6g\n",
