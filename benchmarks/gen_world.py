@@ -8,8 +8,14 @@ travel along the shortest path, then `dwell` ticks at the target. By Little's la
 at steady state is (total arrival rate) x (mean lifetime), and the generator solves that for the
 rate. The measured mean and peak pool sizes are what the benchmark reports; the target is nominal.
 
+With --channels the world also uses the channels of docs/model.md §5.9-§5.11: the first column
+of the grid becomes external staging areas watched upstream by two states and a partner, half the
+types are organised in standing networks and half in campaigns (origin rates per campaign scaled
+so the expected arrivals stay the same), and states have network gains and mitigation. What it
+measures is the cost of the channels per threat-tick, beside the plain world of the same size.
+
 Usage: gen_world.py --active 100000 [--states 8] [--width 12 --height 12] [--types 4]
-                    [--dwell 100] [--ticks 300] [--seed 1] [-o world.yaml]
+                    [--dwell 100] [--ticks 300] [--seed 1] [--channels] [-o world.yaml]
 """
 import argparse
 import sys
@@ -39,8 +45,12 @@ def mean_lifetime(origins, targets, dwell):
     return total / (len(origins) * len(targets))
 
 
+# Campaign types: starts per tick and lifetime, so that about RATE x LIFETIME run at once.
+CAMPAIGN_RATE, CAMPAIGN_LIFETIME = 0.5, 40
+
+
 def generate(active, states=8, width=12, height=12, types=4, origins_per_type=16,
-             targets_per_type=16, dwell=100, ticks=300, seed=1, detect=0.0005):
+             targets_per_type=16, dwell=100, ticks=300, seed=1, detect=0.0005, channels=False):
     if states < 1 or states > 64 or states > width:
         raise ValueError("states must be in 1..64 and at most the grid width")
     if types < 1 or types > len(DOMAINS):
@@ -49,6 +59,8 @@ def generate(active, states=8, width=12, height=12, types=4, origins_per_type=16
     codes = ["S%02d" % s for s in range(states)]
 
     def owner(x):
+        if channels and x == 0:
+            return "none"  # the staging areas, watched upstream
         return codes[x * states // width]
 
     lines = []
@@ -66,10 +78,19 @@ def generate(active, states=8, width=12, height=12, types=4, origins_per_type=16
     emit("  border_bonus: %g" % (4 * detect))
     emit("  cue_gain: %g" % (2 * detect))
     emit("  response: {units: 1, interdiction: 0.5, busy_ticks: 5}")
+    if channels:
+        emit("  network_gain: %g" % (10 * detect))
+        emit("  mitigation: 0.3")
+        emit("  cost_per_network_report: 0.01")
     emit("sharing: {policy: level, level: 0.5, scope: neighbours, latency: 1}")
     emit("states:")
-    for code in codes:
-        emit("  %s: {name: \"State %s\"}" % (code, code[1:]))
+    staging = [region_id(0, y) for y in range(height)]
+    for i, code in enumerate(codes):
+        if channels and i < 2:
+            watched = ", ".join("%s: %g" % (g, 2 * detect) for g in staging)
+            emit("  %s: {name: \"State %s\", collection: {%s}}" % (code, code[1:], watched))
+        else:
+            emit("  %s: {name: \"State %s\"}" % (code, code[1:]))
     emit("regions:")
     for x, y in cells:
         emit("  %s: {owner: %s, lon: %.3f, lat: %.3f}"
@@ -87,8 +108,8 @@ def generate(active, states=8, width=12, height=12, types=4, origins_per_type=16
     for k in range(types):
         rotated = cells[k * len(cells) // types:] + cells[:k * len(cells) // types]
         origins = spread(rotated, origins_per_type)
-        targets = spread(rotated[len(rotated) // 2:] + rotated[:len(rotated) // 2],
-                         targets_per_type)
+        owned = [c for c in rotated if not (channels and c[0] == 0)]
+        targets = spread(owned[len(owned) // 2:] + owned[:len(owned) // 2], targets_per_type)
         plans.append((origins, targets))
     lifetime = sum(mean_lifetime(o, t, dwell) for o, t in plans) / types
     total_rate = active / lifetime
@@ -99,12 +120,22 @@ def generate(active, states=8, width=12, height=12, types=4, origins_per_type=16
         emit("    domain: %s" % DOMAINS[k])
         emit("    dwell: %d" % dwell)
         emit("    severity: {mu: 1.0, sigma: 0.5}")
+        if channels and k % 2 == 0:
+            emit("    network: {count: 8, intel_ticks: 30, rotation: 0.01}")
+        elif channels:
+            emit("    network: {campaigns: {rate: %g, lifetime: %d}, intel_ticks: 30, "
+                 "rotation: 0.01}" % (CAMPAIGN_RATE, CAMPAIGN_LIFETIME))
+            rate /= CAMPAIGN_RATE * CAMPAIGN_LIFETIME  # per running campaign
         emit("    origins:")
         for x, y in origins:
             emit("      %s: {rate: %.6g}" % (region_id(x, y), rate))
         emit("    targets:")
         for x, y in targets:
             emit("      %s: 1" % region_id(x, y))
+    if channels:
+        emit("partners:")
+        emit("  watchers: {members: all, level: 0.5, latency: 1, regions: {%s}}"
+             % ", ".join("%s: %g" % (g, 2 * detect) for g in staging))
     return "\n".join(lines) + "\n", {"arrival_rate_per_tick": total_rate,
                                       "mean_lifetime_ticks": lifetime}
 
@@ -123,12 +154,14 @@ def main(argv=None):
     parser.add_argument("--ticks", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--detect", type=float, default=0.0005)
+    parser.add_argument("--channels", action="store_true",
+                        help="networks, campaigns, warning and upstream collection switched on")
     parser.add_argument("-o", "--output", default="-")
     args = parser.parse_args(argv)
     try:
         text, info = generate(args.active, args.states, args.width, args.height, args.types,
                               args.origins, args.targets, args.dwell, args.ticks, args.seed,
-                              args.detect)
+                              args.detect, args.channels)
     except ValueError as error:
         parser.error(str(error))
     if args.output == "-":

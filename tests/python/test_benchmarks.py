@@ -76,6 +76,13 @@ def test_generated_world_is_a_valid_scenario(tmp_path):
     proc = subprocess.run([binary, "validate", str(path)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "3 states" in proc.stdout and "16 regions" in proc.stdout
+    path = tmp_path / "channels.yaml"
+    subprocess.run([PYTHON, os.path.join(BENCH, "gen_world.py"), "--active", "1000",
+                    "--states", "3", "--width", "4", "--height", "4", "--channels", "-o",
+                    str(path)], check=True, capture_output=True)
+    proc = subprocess.run([binary, "validate", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "16 regions (4 external)" in proc.stdout and "1 partner" in proc.stdout
 
 
 # ------------------------------------------------------------------ compare
@@ -222,6 +229,14 @@ def test_quick_synthetic_worlds(quick_result):
     costs = [w["engine"]["cpu_ns_per_threat_tick"]["mean"] for w in worlds]
     assert growth["max_over_min_cpu_ns_per_threat_tick"] == pytest.approx(
         max(costs) / min(costs))
+    # the world with the channels on, beside the plain world of the same size
+    channels = synthetic["channels_world"]
+    assert channels["target_active"] == 10000
+    check_measurement(channels["engine"]["ns_per_threat_tick"], "lower", 3)
+    plain = [w for w in worlds if w["target_active"] == 10000][0]
+    assert channels["over_plain_cpu"]["mean"] == pytest.approx(
+        channels["engine"]["cpu_ns_per_threat_tick"]["mean"]
+        / plain["engine"]["cpu_ns_per_threat_tick"]["mean"])
 
 
 def check_scaling(rows, cores):

@@ -97,3 +97,22 @@ def test_describe_warns_about_the_types_sharing_cannot_reach():
     assert validate.returncode == 0
     assert validate.stderr.count(": warning: threats.") == 3
     assert "c5-baseline.yaml:" in validate.stderr.splitlines()[0]
+
+
+def test_c5channels_decomposition_adds_up(tmp_path):
+    out = tmp_path / "design.h5"
+    tool = os.path.join(SOURCE_ROOT, "analysis", "c5channels")
+    done = subprocess.run([tool, os.path.join(SCENARIOS, "channels.yaml"), "-r", "12", "-o",
+                           str(out), "--c5sim", C5SIM], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    sys.path.insert(0, os.path.join(SOURCE_ROOT, "analysis"))
+    from c5analysis import channels
+    result = channels.decompose(str(out))
+    total = sum(result["shapley"][c] for c in result["channels"])
+    np.testing.assert_allclose(total, result["all"] - result["none"], rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(result["none"], 0.0)  # nothing carries intelligence
+    assert "Shapley shares sum to" in done.stdout
+    bad = subprocess.run([tool, "--from", str(tmp_path / "missing.h5")], capture_output=True,
+                         text=True)
+    assert bad.returncode == 2 and "c5channels: error:" in bad.stderr
