@@ -27,7 +27,12 @@ static inline double miss_of(const struct sim_workspace *ws, size_t i, int s, do
     if (ws->tick < ws->burn_until[sd]) p *= w->burn_factor;
     double miss = 1.0 - p;
     if (partial) partial[CHANNEL_OWN] = miss;
-    if (pool->crossed[i]) miss *= 1.0 - w->border_bonus[sd] * tt->stealth;
+    if (pool->crossed[i]) {
+        miss *= 1.0 - w->border_bonus[sd] * tt->stealth;
+        /* a border post on the route it crossed by (docs/model.md §4), counted as border */
+        float post = ws->paths.checkpoint[ws->paths.first[pool->path[i]] + pool->pos[i]];
+        if (post > 0) miss *= 1.0 - post * tt->stealth;
+    }
     if (partial) partial[CHANNEL_BORDER] = miss;
     if (pool->intel[i] >> s & 1) miss *= 1.0 - w->cue_gain[sd] * tt->stealth;
     if (partial) partial[CHANNEL_CUE] = miss;

@@ -40,6 +40,9 @@ static int paths_grow(struct sim_paths *paths, int add_entries) {
         uint8_t *crossing = realloc(paths->crossing, (size_t)capacity * sizeof *crossing);
         if (!crossing) return -1;
         paths->crossing = crossing;
+        float *checkpoint = realloc(paths->checkpoint, (size_t)capacity * sizeof *checkpoint);
+        if (!checkpoint) return -1;
+        paths->checkpoint = checkpoint;
         paths->entry_capacity = capacity;
     }
     return 0;
@@ -58,6 +61,8 @@ static int paths_append(struct sim_workspace *ws, const int *regions, const int 
         paths->region[first + i] = regions[i];
         paths->enter[first + i] = enter[i];
         paths->crossing[first + i] = (uint8_t)(i > 0 && owner >= 0 && owner != previous);
+        paths->checkpoint[first + i] =
+            paths->crossing[first + i] ? (float)world_checkpoint(w, regions[i - 1], regions[i]) : 0;
     }
     uint64_t suffix = 0;
     for (int i = length - 1; i >= 0; i--) {
@@ -77,12 +82,26 @@ int paths_copy_world(struct sim_workspace *ws, const struct world_path *path) {
                         path->length);
 }
 
-/* Detection hazard per tick in region g for type k, given current burns: -log(1 - p). */
+/* Detection hazard per tick in region g for type k, given current burns: -log(1 - p); in an
+ * external area, that of its upstream watchers (docs/model.md §5.11), each independent. */
 static double paths_hazard(const struct sim_workspace *ws, int g, int type) {
     const struct world *w = ws->world;
     int owner = w->regions[g].owner;
-    if (owner < 0) return 0.0;
     const struct world_threat_type *tt = &w->types[type];
+    if (owner < 0) {
+        double hazard = 0.0;
+        for (int e = w->collect_first ? w->collect_first[g] : 0;
+             w->collect_first && e < w->collect_first[g + 1]; e++) {
+            int who = w->collect_who[e];
+            double p = w->collect_coverage[(size_t)e * (size_t)w->n_domains + (size_t)tt->domain] *
+                       tt->stealth;
+            if (who >= 0 && ws->tick < ws->burn_until[world_sd(w, who, tt->domain)])
+                p *= w->burn_factor;
+            if (p > 1.0 - 1e-12) p = 1.0 - 1e-12;
+            hazard -= log1p(-p);
+        }
+        return hazard;
+    }
     int sd = world_sd(w, owner, tt->domain);
     double p = w->detect[sd] * tt->stealth;
     if (ws->tick < ws->burn_until[sd]) p *= w->burn_factor;
@@ -97,21 +116,29 @@ static double paths_border_cost(const struct sim_workspace *ws, int from, int to
     const struct world_threat_type *tt = &w->types[type];
     double b = w->border_bonus[world_sd(w, owner, tt->domain)] * tt->stealth;
     if (b > 1.0 - 1e-12) b = 1.0 - 1e-12;
-    return -log1p(-b);
+    double cost = -log1p(-b);
+    double checkpoint = world_checkpoint(w, from, to) * tt->stealth; /* a border post */
+    if (checkpoint > 0) cost -= log1p(-(checkpoint > 1.0 - 1e-12 ? 1.0 - 1e-12 : checkpoint));
+    return cost;
 }
 
-/* (cost, ticks) lexicographic, costs compared with a relative tolerance so that float noise
- * does not pick between equal routes. */
-static int paths_better(double cost_a, int ticks_a, double cost_b, int ticks_b) {
+/* (cost, ticks, crossings, ticks abroad) lexicographic, costs compared with a relative
+ * tolerance so that float noise does not pick between equal routes; the last two only with
+ * regional ties (docs/model.md §4). */
+static int paths_better(const struct sim_workspace *ws, double cost_a, int a, double cost_b,
+                        int b) {
     double tolerance = 1e-12 * (fabs(cost_a) + fabs(cost_b));
     if (cost_a < cost_b - tolerance) return 1;
     if (cost_a > cost_b + tolerance) return 0;
-    return ticks_a < ticks_b;
+    if (ws->dist_ticks[a] != ws->dist_ticks[b]) return ws->dist_ticks[a] < ws->dist_ticks[b];
+    if (ws->world->route_ties != ROUTE_TIES_REGIONAL) return 0;
+    if (ws->dist_cross[a] != ws->dist_cross[b]) return ws->dist_cross[a] < ws->dist_cross[b];
+    return ws->dist_abroad[a] < ws->dist_abroad[b];
 }
 
 static int heap_less(const struct sim_workspace *ws, int a, int b) {
-    if (paths_better(ws->dist[a], ws->dist_ticks[a], ws->dist[b], ws->dist_ticks[b])) return 1;
-    if (paths_better(ws->dist[b], ws->dist_ticks[b], ws->dist[a], ws->dist_ticks[a])) return 0;
+    if (paths_better(ws, ws->dist[a], a, ws->dist[b], b)) return 1;
+    if (paths_better(ws, ws->dist[b], b, ws->dist[a], a)) return 0;
     return a < b;
 }
 
@@ -149,6 +176,7 @@ int paths_find(struct sim_workspace *ws, int from, int to, int adaptive, int typ
     for (int g = 0; g < n; g++) {
         ws->dist[g] = INFINITY;
         ws->dist_ticks[g] = 0;
+        ws->dist_cross[g] = ws->dist_abroad[g] = 0;
         ws->prev[g] = -1;
         ws->heap_pos[g] = -1;
     }
@@ -162,7 +190,9 @@ int paths_find(struct sim_workspace *ws, int from, int to, int adaptive, int typ
         ws->heap_pos[u] = -2; /* settled */
         heap_down(ws, 0, size);
         if (u == to) break;
-        double hazard = adaptive ? paths_hazard(ws, u, type) : 0.0;
+        /* an adaptive adversary weighs a tick of travel at time_weight (docs/model.md §4) */
+        double hazard = adaptive ? paths_hazard(ws, u, type) + w->types[type].time_weight : 0.0;
+        int abroad = w->regions[u].owner < 0;
         for (int e = w->adj_first[u]; e < w->adj_first[u + 1]; e++) {
             int v = w->adj_region[e];
             if (ws->heap_pos[v] == -2) continue;
@@ -170,10 +200,17 @@ int paths_find(struct sim_workspace *ws, int from, int to, int adaptive, int typ
             double cost = adaptive ? ws->dist[u] + w->adj_ticks[e] * hazard +
                                          paths_border_cost(ws, u, v, type)
                                    : (double)ticks;
-            if (!paths_better(cost, ticks, ws->dist[v], ws->dist_ticks[v]) && !(isinf(ws->dist[v])))
-                continue;
+            /* the candidate way in, in slot `candidate` (the scratch entry n), against v's */
+            int candidate = n;
+            ws->dist_ticks[candidate] = ticks;
+            ws->dist_cross[candidate] =
+                ws->dist_cross[u] + (w->adj_crossing ? w->adj_crossing[e] : 0);
+            ws->dist_abroad[candidate] = ws->dist_abroad[u] + (abroad ? w->adj_ticks[e] : 0);
+            if (!isinf(ws->dist[v]) && !paths_better(ws, cost, candidate, ws->dist[v], v)) continue;
             ws->dist[v] = cost;
             ws->dist_ticks[v] = ticks;
+            ws->dist_cross[v] = ws->dist_cross[candidate];
+            ws->dist_abroad[v] = ws->dist_abroad[candidate];
             ws->prev[v] = u;
             if (ws->heap_pos[v] < 0) {
                 ws->heap[size] = v;

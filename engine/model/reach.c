@@ -15,9 +15,11 @@
 
 #include "reach.h"
 
-static int can_detect(const struct world *w, int s, int d, double stealth, int crossing) {
+/* `post`: the checkpoint bonus of the route it crosses by (0 when not crossing). */
+static int can_detect(const struct world *w, int s, int d, double stealth, int crossing,
+                      double post) {
     int sd = world_sd(w, s, d);
-    return (w->detect[sd] + (crossing ? w->border_bonus[sd] : 0)) * stealth > 0;
+    return (w->detect[sd] + (crossing ? w->border_bonus[sd] + post : 0)) * stealth > 0;
 }
 
 static int can_engage(const struct world *w, int s) {
@@ -64,7 +66,8 @@ static int path_reach(const struct world *w, int k, const struct world_path *pat
         /* who can detect the threat here: the owner, or the external area's collectors */
         int watchers[WORLD_MAX_STATES], n = 0;
         if (owner >= 0) {
-            if (can_detect(w, owner, d, tt->stealth, crossing)) watchers[n++] = owner;
+            double post = crossing ? world_checkpoint(w, regions[i - 1], g) : 0;
+            if (can_detect(w, owner, d, tt->stealth, crossing, post)) watchers[n++] = owner;
         } else if (w->collect_first) {
             for (int e = w->collect_first[g]; e < w->collect_first[g + 1]; e++) {
                 int who = w->collect_who[e];
@@ -112,7 +115,9 @@ static int network_reach(const struct world *w, int k) {
             int previous = i > 0 ? w->regions[regions[i - 1]].owner : -2;
             if (owner >= 0) {
                 owners |= UINT64_C(1) << owner;
-                if (can_detect(w, owner, d, tt->stealth, i > 0 && previous != owner))
+                int crossing = i > 0 && previous != owner;
+                double post = crossing ? world_checkpoint(w, regions[i - 1], g) : 0;
+                if (can_detect(w, owner, d, tt->stealth, crossing, post))
                     sources |= UINT64_C(1) << owner;
                 if (network_gain(w, owner, d) * tt->stealth > 0 &&
                     (can_engage(w, owner) || (owner == victim && mitigation(w, owner, d) > 0)))

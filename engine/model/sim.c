@@ -94,6 +94,7 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->paths.enter);
     free(ws->paths.owner_suffix);
     free(ws->paths.crossing);
+    free(ws->paths.checkpoint);
     free(ws->route);
     free(ws->type_first_pair);
     free(ws->cache_key);
@@ -119,6 +120,8 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->chunk_moves);
     free(ws->dist);
     free(ws->dist_ticks);
+    free(ws->dist_cross);
+    free(ws->dist_abroad);
     free(ws->prev);
     free(ws->heap);
     free(ws->heap_pos);
@@ -268,8 +271,10 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->chunk_count = calloc(chunks, sizeof *ws->chunk_count);
     ws->chunk_dead = calloc(chunks, sizeof *ws->chunk_dead);
     ws->chunk_moves = calloc(chunks * R, sizeof *ws->chunk_moves);
-    ws->dist = calloc(R, sizeof *ws->dist);
-    ws->dist_ticks = calloc(R, sizeof *ws->dist_ticks);
+    ws->dist = calloc(R + 1, sizeof *ws->dist);
+    ws->dist_ticks = calloc(R + 1, sizeof *ws->dist_ticks);
+    ws->dist_cross = calloc(R + 1, sizeof *ws->dist_cross);
+    ws->dist_abroad = calloc(R + 1, sizeof *ws->dist_abroad);
     ws->prev = calloc(R, sizeof *ws->prev);
     ws->heap = calloc(R, sizeof *ws->heap);
     ws->heap_pos = calloc(R, sizeof *ws->heap_pos);
@@ -286,11 +291,11 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->rng = gsl_rng_alloc(rng_philox);
     if (!ws->route || !ws->trust || !ws->trust_delta || !ws->free_units || !ws->release ||
         !ws->burn_until || !ws->escalation || !ws->impacts_now || !ws->state_region_first ||
-        !ws->state_regions || !ws->bucket_first || !ws->dist || !ws->dist_ticks || !ws->prev ||
-        !ws->heap || !ws->heap_pos || !ws->scratch_path || !ws->region_owner || !ws->rng ||
-        !ws->chunk_count || !ws->chunk_dead || !ws->chunk_moves || !ws->type_reach ||
-        !ws->type_first_network || !ws->camp_head || !ws->camp_count || !ws->camp_next ||
-        !ws->watch_bit || !ws->zeros)
+        !ws->state_regions || !ws->bucket_first || !ws->dist || !ws->dist_ticks ||
+        !ws->dist_cross || !ws->dist_abroad || !ws->prev || !ws->heap || !ws->heap_pos ||
+        !ws->scratch_path || !ws->region_owner || !ws->rng || !ws->chunk_count || !ws->chunk_dead ||
+        !ws->chunk_moves || !ws->type_reach || !ws->type_first_network || !ws->camp_head ||
+        !ws->camp_count || !ws->camp_next || !ws->watch_bit || !ws->zeros)
         goto nomem;
     /* regions owned by each state, in region order (contagion picks among them) */
     for (size_t g = 0; g < R; g++)

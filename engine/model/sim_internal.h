@@ -65,6 +65,7 @@ struct sim_paths {
     int *enter;             /* tick offset (from departure) of entering the region */
     uint64_t *owner_suffix; /* owners of this and every later region on the path */
     uint8_t *crossing;      /* entering this region crosses into another owned territory */
+    float *checkpoint;      /* the detection bonus of the border post it crosses there, or 0 */
 };
 
 /* What a queued report carries. */
@@ -167,8 +168,8 @@ struct sim_workspace {
     size_t *chunk_count; /* [chunks] list entries found in chunk c */
     size_t *chunk_dead;  /* [chunks] threats removed in chunk c */
     int *chunk_moves;    /* [chunks * n_regions] threats that moved into region g */
-    double *dist;        /* Dijkstra */
-    int *dist_ticks, *prev, *heap, *heap_pos, *scratch_path;
+    double *dist;        /* Dijkstra, with one scratch entry past the regions (paths.c) */
+    int *dist_ticks, *dist_cross, *dist_abroad, *prev, *heap, *heap_pos, *scratch_path;
 
     int *region_owner;     /* [g] cached owner (-1 external) for the hot loops */
     int any_harm_per_tick; /* some type harms per tick: the movement phase accrues it */

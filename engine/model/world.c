@@ -19,6 +19,8 @@ void world_free(struct world *world) {
     free(world->adj_first);
     free(world->adj_region);
     free(world->adj_ticks);
+    free(world->adj_crossing);
+    free(world->adj_checkpoint);
     free(world->types);
     free(world->origins);
     free(world->targets);

@@ -75,8 +75,17 @@ struct world_region {
 };
 
 struct world_route {
-    int from, to; /* region indices; routes are undirected */
-    int ticks;    /* travel time >= 1 */
+    int from, to;       /* region indices; routes are undirected */
+    int ticks;          /* travel time >= 1 */
+    int crossing_ticks; /* extra ticks when it crosses a border (-1: world.crossing_ticks) */
+    double checkpoint;  /* detection bonus on entering across it (a border post), [0, 1] */
+};
+
+/* How shortest routes choose between ways of equal travel time (docs/model.md §4). */
+enum world_route_ties {
+    ROUTE_TIES_REGIONAL = 0, /* fewer border crossings, then less time abroad, then region order */
+    ROUTE_TIES_INDEX = 1     /* the lower-numbered predecessor (c5sim before 0.2; kept for old
+                                files' results) */
 };
 
 /* A threat's path from one origin to one target: regions visited in order, with the tick offset
@@ -106,6 +115,7 @@ struct world_threat_type {
     double severity_sigma;   /* >= 0 */
     double harm_per_tick;    /* harm to the owner of each region it is in, each tick, >= 0 */
     int adaptive;            /* 1: route minimises detection given current capabilities */
+    double time_weight;      /* adaptive: cost of a tick of travel, in -log(survival) units */
     double escalation_boost; /* self-excitation: each impact adds boost to the rate multiplier */
     double escalation_decay; /* multiplier excess decays by this factor per tick, [0, 1] */
     double contagion;        /* probability an impact spawns a copy aimed at a neighbour state */
@@ -169,9 +179,13 @@ struct world {
     struct world_route *routes;
     /* Adjacency in compressed rows: the neighbours of region g are adj_region[adj_first[g] ..
      * adj_first[g + 1] - 1], each reached in adj_ticks[...] ticks. */
-    int *adj_first;  /* [n_regions + 1] */
-    int *adj_region; /* [2 * n_routes] */
-    int *adj_ticks;  /* [2 * n_routes] */
+    int *adj_first;         /* [n_regions + 1] */
+    int *adj_region;        /* [2 * n_routes] */
+    int *adj_ticks;         /* [2 * n_routes] travel ticks, a crossing's extra ticks included */
+    uint8_t *adj_crossing;  /* [2 * n_routes] 1 if the route joins regions of different owners */
+    double *adj_checkpoint; /* [2 * n_routes] its checkpoint's detection bonus */
+    int crossing_ticks;     /* default extra ticks per border crossing (routing.crossing_ticks) */
+    int route_ties;         /* enum world_route_ties */
 
     int n_types;
     struct world_threat_type *types;
@@ -224,6 +238,14 @@ struct world {
 
 /* Release everything a world owns (NULL is fine). */
 void world_free(struct world *world);
+
+/* The checkpoint bonus of the route from region `from` to `to` (0 when none, or no route). */
+static inline double world_checkpoint(const struct world *w, int from, int to) {
+    if (!w->adj_checkpoint) return 0;
+    for (int a = w->adj_first[from]; a < w->adj_first[from + 1]; a++)
+        if (w->adj_region[a] == to) return w->adj_checkpoint[a];
+    return 0;
+}
 
 /* Index helpers: kept inline so the model's hot loops read plain arrays. */
 static inline int world_sd(const struct world *w, int s, int d) {

@@ -69,8 +69,8 @@ struct scenario *scenario_decode(const char *filename, struct tree *tree, const 
                                        "domains",  "defaults", "sharing",     "states",
                                        "regions",  "routes",   "threats",     "partners",
                                        "hub",      "trust",    "burn",        "mutual_assistance",
-                                       "measures", "channels"};
-    decode_check_keys(&d, tree, "", keys, 18);
+                                       "measures", "channels", "routing"};
+    decode_check_keys(&d, tree, "", keys, 19);
     struct tree *node;
     long long version;
     if ((node = tree_get(tree, "c5sim", NULL))) decode_integer(&d, node, "c5sim", 1, 1, &version);

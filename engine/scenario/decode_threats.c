@@ -88,9 +88,9 @@ void decode_threats(struct decoder *d, const struct tree *root) {
     if (!d->s->target_weights_given || !w->types || !w->origins || !w->targets ||
         !w->target_weights || !d->s->rate_nodes || !d->origin_keys || !d->target_keys)
         return;
-    static const char *const keys[] = {"name",     "domain",     "origins",   "targets",
-                                       "stealth",  "dwell",      "severity",  "harm_per_tick",
-                                       "adaptive", "escalation", "contagion", "network"};
+    static const char *const keys[] = {
+        "name",          "domain",   "origins",    "targets",   "stealth", "dwell",      "severity",
+        "harm_per_tick", "adaptive", "escalation", "contagion", "network", "time_weight"};
     for (int i = 0; i < threats->count; i++) {
         const struct tree *key = threats->keys[i], *node = threats->items[i];
         char path[512], where[512], inner[512];
@@ -107,7 +107,7 @@ void decode_threats(struct decoder *d, const struct tree *root) {
         if (!decode_is_map(d, node, path,
                            "a threat mapping (domain, origins, targets, severity, ...)"))
             continue;
-        decode_check_keys(d, node, path, keys, 12);
+        decode_check_keys(d, node, path, keys, 13);
         struct world_threat_type *type = &w->types[w->n_types++];
         snprintf(type->id, sizeof type->id, "%s", key->text);
         snprintf(type->name, sizeof type->name, "%s", key->text);
@@ -215,6 +215,7 @@ void decode_threats(struct decoder *d, const struct tree *root) {
                  decode_require(d, node, path, "severity", "a mapping {mu, sigma} or {mean, sd}")))
             decode_severity(d, value, decode_join(where, sizeof where, path, "severity"), type);
         decode_opt_nonnegative(d, node, path, "harm_per_tick", &type->harm_per_tick);
+        decode_opt_nonnegative(d, node, path, "time_weight", &type->time_weight);
         if ((value = tree_get(node, "adaptive", NULL)))
             decode_bool(d, value, decode_join(where, sizeof where, path, "adaptive"),
                         &type->adaptive);

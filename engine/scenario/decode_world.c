@@ -169,8 +169,29 @@ static int compare_route_keys(const void *a, const void *b) {
     return (x->index > y->index) - (x->index < y->index);
 }
 
+/* `routing`: the default extra time of a border crossing and the tie rule (docs/model.md §4). */
+static void decode_routing(struct decoder *d, const struct tree *root) {
+    struct world *w = d->w;
+    w->crossing_ticks = 0;
+    w->route_ties = ROUTE_TIES_REGIONAL;
+    struct tree *routing = tree_get(root, "routing", NULL);
+    if (!routing || tree_is_null(routing) ||
+        !decode_is_map(d, routing, "routing", "a mapping {crossing_ticks, ties}"))
+        return;
+    static const char *const keys[] = {"crossing_ticks", "ties"};
+    decode_check_keys(d, routing, "routing", keys, 2);
+    decode_opt_integer(d, routing, "routing", "crossing_ticks", 0, MAX_TICKS, &w->crossing_ticks);
+    struct tree *ties = tree_get(routing, "ties", NULL);
+    static const char *const tie_names[] = {"regional", "index"};
+    if (ties) {
+        int choice = decode_choice(d, ties, "routing.ties", tie_names, 2, "tie rule");
+        if (choice >= 0) w->route_ties = choice;
+    }
+}
+
 void decode_routes(struct decoder *d, const struct tree *root) {
     struct world *w = d->w;
+    decode_routing(d, root);
     struct tree *routes = tree_get(root, "routes", NULL);
     if (!routes || tree_is_null(routes)) return;
     if (routes->kind != TREE_SEQ) {
@@ -192,14 +213,17 @@ void decode_routes(struct decoder *d, const struct tree *root) {
         const struct tree *item = routes->items[i];
         char path[64], where[96];
         snprintf(path, sizeof path, "routes[%d]", i);
-        const struct tree *from, *to, *ticks;
+        const struct tree *from, *to, *ticks, *extra = NULL, *checkpoint = NULL;
         if (item->kind == TREE_SEQ && item->count == 3) {
             from = item->items[0];
             to = item->items[1];
             ticks = item->items[2];
         } else if (item->kind == TREE_MAP) {
-            static const char *const route_keys[] = {"from", "to", "ticks"};
-            decode_check_keys(d, item, path, route_keys, 3);
+            static const char *const route_keys[] = {"from", "to", "ticks", "crossing_ticks",
+                                                     "checkpoint"};
+            decode_check_keys(d, item, path, route_keys, 5);
+            extra = tree_get(item, "crossing_ticks", NULL);
+            checkpoint = tree_get(item, "checkpoint", NULL);
             from = decode_require(d, item, path, "from", "a region id");
             to = decode_require(d, item, path, "to", "a region id");
             ticks = decode_require(d, item, path, "ticks", "a whole number of ticks >= 1");
@@ -221,7 +245,24 @@ void decode_routes(struct decoder *d, const struct tree *root) {
                         w->regions[a].id);
             continue;
         }
-        w->routes[n] = (struct world_route){a, b, (int)travel};
+        long long crossing_ticks = -1;
+        double bonus = 0;
+        if (extra && decode_integer(d, extra, strcat(strcpy(where, path), ".crossing_ticks"), 0,
+                                    MAX_TICKS, &crossing_ticks) != 0)
+            continue;
+        if (checkpoint &&
+            decode_probability(d, checkpoint, strcat(strcpy(where, path), ".checkpoint"), &bonus) !=
+                0)
+            continue;
+        if ((extra || checkpoint) && w->regions[a].owner == w->regions[b].owner) {
+            decode_fail(d, extra ? extra : checkpoint,
+                        strcat(strcpy(where, path), extra ? ".crossing_ticks" : ".checkpoint"),
+                        "%s - %s is not a border crossing (expected crossing_ticks and checkpoint "
+                        "only on routes between different owners)",
+                        w->regions[a].id, w->regions[b].id);
+            continue;
+        }
+        w->routes[n] = (struct world_route){a, b, (int)travel, (int)crossing_ticks, bonus};
         keys[n] = (struct route_key){a < b ? a : b, a < b ? b : a, n};
         nodes[n++] = item;
     }

@@ -10,8 +10,11 @@ int paths_build_adjacency(struct world *w) {
     w->adj_first = calloc((size_t)n + 1, sizeof *w->adj_first);
     w->adj_region = malloc(((size_t)w->n_routes * 2 + 1) * sizeof *w->adj_region);
     w->adj_ticks = malloc(((size_t)w->n_routes * 2 + 1) * sizeof *w->adj_ticks);
+    w->adj_crossing = malloc(((size_t)w->n_routes * 2 + 1) * sizeof *w->adj_crossing);
+    w->adj_checkpoint = malloc(((size_t)w->n_routes * 2 + 1) * sizeof *w->adj_checkpoint);
     int *fill = calloc((size_t)n + 1, sizeof *fill);
-    if (!w->adj_first || !w->adj_region || !w->adj_ticks || !fill) {
+    if (!w->adj_first || !w->adj_region || !w->adj_ticks || !w->adj_crossing ||
+        !w->adj_checkpoint || !fill) {
         free(fill);
         return -1;
     }
@@ -23,13 +26,23 @@ int paths_build_adjacency(struct world *w) {
     /* Rows in route order: deterministic, and the same order the file lists them in. */
     for (int r = 0; r < w->n_routes; r++) {
         const struct world_route *route = &w->routes[r];
+        int owner_from = w->regions[route->from].owner, owner_to = w->regions[route->to].owner;
+        /* a border crossing joins two owners (an external area counts as one): it costs its
+         * extra ticks both ways */
+        uint8_t crossing = owner_from != owner_to;
+        int extra = !crossing                    ? 0
+                    : route->crossing_ticks >= 0 ? route->crossing_ticks
+                                                 : w->crossing_ticks;
         int a = w->adj_first[route->from] + fill[route->from]++;
         w->adj_region[a] = route->to;
-        w->adj_ticks[a] = route->ticks;
+        w->adj_ticks[a] = route->ticks + extra;
+        w->adj_crossing[a] = crossing;
+        w->adj_checkpoint[a] = route->checkpoint;
         int b = w->adj_first[route->to] + fill[route->to]++;
         w->adj_region[b] = route->from;
-        w->adj_ticks[b] = route->ticks;
-        int owner_from = w->regions[route->from].owner, owner_to = w->regions[route->to].owner;
+        w->adj_ticks[b] = route->ticks + extra;
+        w->adj_crossing[b] = crossing;
+        w->adj_checkpoint[b] = route->checkpoint;
         if (owner_from >= 0 && owner_to >= 0 && owner_from != owner_to) {
             w->neighbours[owner_from] |= UINT64_C(1) << owner_to;
             w->neighbours[owner_to] |= UINT64_C(1) << owner_from;
@@ -39,14 +52,30 @@ int paths_build_adjacency(struct world *w) {
     return 0;
 }
 
-/* A binary min-heap of (distance, region); ties go to the lower region index. */
+/* A way in to a region, compared lexicographically: travel ticks, then (with regional ties)
+ * border crossings, then ticks spent in external areas; a heap entry adds the region. */
+struct way {
+    long long ticks;
+    int crossings;
+    long long abroad;
+};
+
+static int way_compare(const struct way *a, const struct way *b) {
+    if (a->ticks != b->ticks) return a->ticks < b->ticks ? -1 : 1;
+    if (a->crossings != b->crossings) return a->crossings < b->crossings ? -1 : 1;
+    if (a->abroad != b->abroad) return a->abroad < b->abroad ? -1 : 1;
+    return 0;
+}
+
+/* A binary min-heap of (way, region); ties go to the lower region index. */
 struct heap_entry {
-    long long distance;
+    struct way way;
     int region;
 };
 
 static int heap_less(const struct heap_entry *a, const struct heap_entry *b) {
-    return a->distance != b->distance ? a->distance < b->distance : a->region < b->region;
+    int order = way_compare(&a->way, &b->way);
+    return order != 0 ? order < 0 : a->region < b->region;
 }
 
 static void heap_push(struct heap_entry *heap, size_t *size, struct heap_entry entry) {
@@ -79,26 +108,34 @@ static struct heap_entry heap_pop(struct heap_entry *heap, size_t *size) {
     return top;
 }
 
-/* Dijkstra from `source`: distance[g] (-1 unreachable) and previous[g] on a shortest path; among
- * equally short ways in, the predecessor with the lower region index is kept. */
-static void shortest_from(const struct world *w, int source, long long *distance, int *previous,
+/* Dijkstra from `source`: way[g] (ticks -1: unreachable) and previous[g] on a best path. Ways
+ * compare by travel ticks, then (ROUTE_TIES_REGIONAL) fewer border crossings, then less time in
+ * external areas, so that a tie never sends a threat on a foreign detour; among equal ways in,
+ * the predecessor with the lower region index is kept. With ROUTE_TIES_INDEX only the ticks
+ * count. */
+static void shortest_from(const struct world *w, int source, struct way *way, int *previous,
                           struct heap_entry *heap) {
-    for (int g = 0; g < w->n_regions; g++) distance[g] = -1, previous[g] = -1;
+    int regional = w->route_ties == ROUTE_TIES_REGIONAL;
+    for (int g = 0; g < w->n_regions; g++) way[g] = (struct way){-1, 0, 0}, previous[g] = -1;
     size_t size = 0;
-    distance[source] = 0;
-    heap_push(heap, &size, (struct heap_entry){0, source});
+    way[source] = (struct way){0, 0, 0};
+    heap_push(heap, &size, (struct heap_entry){way[source], source});
     while (size > 0) {
         struct heap_entry entry = heap_pop(heap, &size);
-        if (entry.distance != distance[entry.region]) continue; /* stale */
         int u = entry.region;
+        if (way_compare(&entry.way, &way[u]) != 0) continue; /* stale */
+        int abroad = regional && w->regions[u].owner < 0;
         for (int a = w->adj_first[u]; a < w->adj_first[u + 1]; a++) {
             int v = w->adj_region[a];
-            long long through = entry.distance + w->adj_ticks[a];
-            if (distance[v] < 0 || through < distance[v]) {
-                distance[v] = through;
+            struct way through = {entry.way.ticks + w->adj_ticks[a],
+                                  entry.way.crossings + (regional ? w->adj_crossing[a] : 0),
+                                  entry.way.abroad + (abroad ? w->adj_ticks[a] : 0)};
+            int order = way[v].ticks < 0 ? -1 : way_compare(&through, &way[v]);
+            if (order < 0) {
+                way[v] = through;
                 previous[v] = u;
                 heap_push(heap, &size, (struct heap_entry){through, v});
-            } else if (through == distance[v] && u < previous[v]) {
+            } else if (order == 0 && u < previous[v]) {
                 previous[v] = u;
             }
         }
@@ -131,7 +168,7 @@ long paths_build(struct world *w, size_t max_entries, paths_unreachable_fn unrea
     w->n_paths = (int)n_paths;
     w->paths = calloc(n_paths + 1, sizeof *w->paths);
     struct origin_job *jobs = malloc(((size_t)w->n_origins + 1) * sizeof *jobs);
-    long long *distance = malloc(((size_t)w->n_regions + 1) * sizeof *distance);
+    struct way *distance = malloc(((size_t)w->n_regions + 1) * sizeof *distance);
     int *previous = malloc(((size_t)w->n_regions + 1) * sizeof *previous);
     struct heap_entry *heap = malloc(((size_t)w->n_routes * 2 + 2) * sizeof *heap);
     size_t capacity = 1024, used = 0;
@@ -155,7 +192,7 @@ long paths_build(struct world *w, size_t max_entries, paths_unreachable_fn unrea
             int target = w->targets[type->first_target + t];
             struct world_path *path =
                 &w->paths[w->type_first_path[jobs[j].type] + jobs[j].slot * type->n_targets + t];
-            if (distance[target] < 0 || distance[target] > INT32_MAX) {
+            if (distance[target].ticks < 0 || distance[target].ticks > INT32_MAX) {
                 missing++;
                 if (unreachable) unreachable(context, jobs[j].type, jobs[j].slot, t);
                 path->first = (int)used;
@@ -179,7 +216,7 @@ long paths_build(struct world *w, size_t max_entries, paths_unreachable_fn unrea
             int position = length - 1;
             for (int g = target;; g = previous[g]) {
                 w->path_regions[used + (size_t)position] = g;
-                w->path_enter[used + (size_t)position] = (int)distance[g];
+                w->path_enter[used + (size_t)position] = (int)distance[g].ticks;
                 if (g == jobs[j].region) break;
                 position--;
             }
@@ -231,6 +268,10 @@ struct world *world_copy(const struct world *w) {
     c->adj_region =
         copy_array(w->adj_region, (size_t)w->n_routes * 2, sizeof *w->adj_region, &failed);
     c->adj_ticks = copy_array(w->adj_ticks, (size_t)w->n_routes * 2, sizeof *w->adj_ticks, &failed);
+    c->adj_crossing =
+        copy_array(w->adj_crossing, (size_t)w->n_routes * 2, sizeof *w->adj_crossing, &failed);
+    c->adj_checkpoint =
+        copy_array(w->adj_checkpoint, (size_t)w->n_routes * 2, sizeof *w->adj_checkpoint, &failed);
     c->types = copy_array(w->types, (size_t)w->n_types, sizeof *w->types, &failed);
     c->origins = copy_array(w->origins, (size_t)w->n_origins, sizeof *w->origins, &failed);
     c->targets = copy_array(w->targets, (size_t)w->n_targets, sizeof *w->targets, &failed);

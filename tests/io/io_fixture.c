@@ -73,7 +73,7 @@ struct world *fixture_world(void) {
     }
     world->n_routes = 3;
     world->routes = checked_calloc(3, sizeof *world->routes);
-    for (int i = 0; i < 3; i++) world->routes[i] = (struct world_route){i, i + 1, 2 + i};
+    for (int i = 0; i < 3; i++) world->routes[i] = (struct world_route){i, i + 1, 2 + i, -1, 0.0};
 
     world->n_types = FIXTURE_TYPES;
     world->types = checked_calloc(FIXTURE_TYPES, sizeof *world->types);

@@ -69,7 +69,7 @@ void fixture_region(struct world *w, int region, int owner) {
 
 void fixture_route(struct world *w, int from, int to, int ticks) {
     w->routes = xrealloc(w->routes, (size_t)(w->n_routes + 1) * sizeof *w->routes);
-    w->routes[w->n_routes++] = (struct world_route){from, to, ticks};
+    w->routes[w->n_routes++] = (struct world_route){from, to, ticks, -1, 0.0};
 }
 
 int fixture_type(struct world *w, int domain, int dwell, double mu, double sigma) {
@@ -171,6 +171,8 @@ void fixture_finish(struct world *w) {
     free(w->adj_first);
     free(w->adj_region);
     free(w->adj_ticks);
+    free(w->adj_crossing);
+    w->adj_crossing = xcalloc(2 * (size_t)w->n_routes, sizeof(uint8_t));
     w->adj_first = xcalloc((size_t)n + 1, sizeof(int));
     w->adj_region = xcalloc(2 * (size_t)w->n_routes, sizeof(int));
     w->adj_ticks = xcalloc(2 * (size_t)w->n_routes, sizeof(int));
@@ -187,6 +189,7 @@ void fixture_finish(struct world *w) {
         w->adj_ticks[ia] = w->routes[e].ticks;
         w->adj_region[ib] = a;
         w->adj_ticks[ib] = w->routes[e].ticks;
+        w->adj_crossing[ia] = w->adj_crossing[ib] = w->regions[a].owner != w->regions[b].owner;
     }
     free(fill);
     for (int s = 0; s < w->n_states; s++) w->neighbours[s] = 0;

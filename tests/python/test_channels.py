@@ -19,6 +19,7 @@ SOURCE_ROOT = os.environ.get(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 C5SIM = os.environ.get("C5SIM", os.path.join(SOURCE_ROOT, "build", "engine", "cli", "c5sim"))
 SCENARIOS = os.path.join(SOURCE_ROOT, "scenarios")
+FROZEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "identity", "scenarios")
 IDENTITY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "identity")
 sys.path.insert(0, IDENTITY)
 from digest import digests  # noqa: E402
@@ -45,7 +46,7 @@ def test_results_identical_to_before_the_channels(line, tmp_path):
     """Digests recorded with commit 203107b (before the channels): every dataset of /variants and
     /comparison that existed then has the same bytes now."""
     path = tmp_path / "out.h5"
-    args = line.replace("{S}", SCENARIOS).split()
+    args = line.replace("{S}", FROZEN).split()
     c5sim(*args, "-q", "-t", "2", "-o", str(path))
     want, got = reference()[line], digests(str(path))
     changed = sorted(name for name in want if got.get(name) != want[name])

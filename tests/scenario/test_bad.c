@@ -109,6 +109,10 @@ static const struct bad_case bad_cases[] = {
     {"partner_region_owned",
      "20:18: error: partners.un.regions.b: ", "expected an external region"},
     {"hub_fusion_bool", "19:15: error: hub.fusion: ", "not a truth value"},
+    /* routing */
+    {"route_checkpoint_not_crossing",
+     "14:44: error: routes[2].checkpoint: ", "b - c is not a border crossing"},
+    {"routing_ties_unknown", "19:17: error: routing.ties: ", "did you mean 'regional'?"},
 };
 
 static void bad_path(const char *name, char *out, size_t size) {
