@@ -83,6 +83,9 @@ struct state_row {
     double severity_noise;
     int32_t hub_member;
     int32_t mutual_assistance;
+    double cost_per_network_report;
+    double gdp;
+    double population;
 };
 
 static int write_states(struct h5out *out, hid_t group, const struct world *world) {
@@ -100,6 +103,9 @@ static int write_states(struct h5out *out, hid_t group, const struct world *worl
         rows[s].severity_noise = state->severity_noise;
         rows[s].hub_member = state->hub_member;
         rows[s].mutual_assistance = state->mutual_assistance;
+        rows[s].cost_per_network_report = state->cost_per_network_report;
+        rows[s].gdp = state->gdp;
+        rows[s].population = state->population;
     }
     hid_t type = H5Tcreate(H5T_COMPOUND, sizeof(struct state_row));
     ADD_STRING(type, struct state_row, code);
@@ -112,11 +118,15 @@ static int write_states(struct h5out *out, hid_t group, const struct world *worl
     ADD_NUMBER(type, struct state_row, severity_noise, H5T_NATIVE_DOUBLE);
     ADD_NUMBER(type, struct state_row, hub_member, H5T_NATIVE_INT32);
     ADD_NUMBER(type, struct state_row, mutual_assistance, H5T_NATIVE_INT32);
+    ADD_NUMBER(type, struct state_row, cost_per_network_report, H5T_NATIVE_DOUBLE);
+    ADD_NUMBER(type, struct state_row, gdp, H5T_NATIVE_DOUBLE);
+    ADD_NUMBER(type, struct state_row, population, H5T_NATIVE_DOUBLE);
     int status = write_table(out, group, "states", type, world->n_states, rows,
                              "the states, one row each in scenario order",
                              "code=-,name=-,units=count,interdiction=probability,busy_ticks=tick,"
                              "leak=probability,cost_per_report=harm,severity_noise=log(harm),"
-                             "hub_member=0/1,mutual_assistance=0/1");
+                             "hub_member=0/1,mutual_assistance=0/1,cost_per_network_report=harm,"
+                             "gdp=US$ billion,population=million");
     free(rows);
     return status;
 }
@@ -523,6 +533,16 @@ int h5out_write_world(struct h5out *out, const struct world *world) {
             write_matrix(out, group, "cue_gain", world->n_states, world->n_domains,
                          world->cue_gain ? world->cue_gain : zeros, "probability/tick",
                          "detection probability when holding intel on the threat", "state,domain");
+    if (status == 0)
+        status = write_matrix(out, group, "network_gain", world->n_states, world->n_domains,
+                              world->network_gain ? world->network_gain : zeros, "probability/tick",
+                              "detection probability when holding intelligence on the threat's "
+                              "network",
+                              "state,domain");
+    if (status == 0)
+        status = write_matrix(out, group, "mitigation", world->n_states, world->n_domains,
+                              world->mitigation ? world->mitigation : zeros, "share",
+                              "share of an impact's harm a warned victim averts", "state,domain");
     if (status == 0)
         status = write_matrix(out, group, "agreement", world->n_states, world->n_states,
                               world->agreement ? world->agreement : zeros, "probability",

@@ -46,6 +46,7 @@ struct scenario *scenario_decode(const char *filename, struct tree *tree, const 
     }
     s->tree = tree;
     s->filename = strdup(filename);
+    s->tree_file = strdup(filename);
     s->source = malloc(source_length + 1);
     if (s->source) {
         memcpy(s->source, source, source_length);
@@ -55,7 +56,7 @@ struct scenario *scenario_decode(const char *filename, struct tree *tree, const 
     struct world *w = s->world;
     d.w = w;
     w->active_measure = -1;
-    if (!s->filename || !s->source) {
+    if (!s->filename || !s->tree_file || !s->source) {
         decode_fail(&d, tree, "document", "out of memory");
         goto finish;
     }

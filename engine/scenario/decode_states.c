@@ -145,14 +145,26 @@ struct state_layer {
 static void decode_state_layer(struct decoder *d, const struct tree *node, const char *path,
                                int self, struct state_layer *out) {
     memset(out, 0, sizeof *out);
-    static const char *const keys[] = {
-        "name",           "detect",   "border_bonus", "cue_gain",        "network_gain",
-        "mitigation",     "response", "leak",         "cost_per_report", "cost_per_network_report",
-        "severity_noise", "sharing",  "collection"};
-    /* `defaults` (self < 0) takes every state key but the name; `collection` is read with the
-     * channels once the regions are known (decode_channels.c). */
+    static const char *const keys[] = {"name",
+                                       "detect",
+                                       "border_bonus",
+                                       "cue_gain",
+                                       "network_gain",
+                                       "mitigation",
+                                       "response",
+                                       "leak",
+                                       "cost_per_report",
+                                       "cost_per_network_report",
+                                       "severity_noise",
+                                       "sharing",
+                                       "collection",
+                                       "gdp",
+                                       "population"};
+    /* `defaults` (self < 0) takes every state key but the name, the GDP and the population (the
+     * facts of one state); `collection` is read with the channels once the regions are known
+     * (decode_channels.c). */
     enum { N_KEYS = sizeof keys / sizeof keys[0] };
-    decode_check_keys(d, node, path, self >= 0 ? keys : keys + 1, self >= 0 ? N_KEYS : N_KEYS - 1);
+    decode_check_keys(d, node, path, self >= 0 ? keys : keys + 1, self >= 0 ? N_KEYS : N_KEYS - 3);
     char where[512], inner[512];
     struct tree *value;
     if ((value = tree_get(node, "detect", NULL)))
@@ -317,6 +329,8 @@ void decode_states(struct decoder *d, const struct tree *root) {
             if (name)
                 decode_text(d, name, decode_join(where, sizeof where, path, "name"), state->name,
                             sizeof state->name);
+            decode_opt_nonnegative(d, nodes[s], path, "gdp", &state->gdp);
+            decode_opt_nonnegative(d, nodes[s], path, "population", &state->population);
         } else {
             continue;
         }

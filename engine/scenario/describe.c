@@ -235,7 +235,7 @@ int scenario_warnings(const struct scenario *s, FILE *out) {
                 "%s:%d:%d: warning: threats.%s: sharing cannot bring intelligence on this type to "
                 "anyone in time, so it can change its harm only indirectly (units busy with "
                 "other threats): %s (docs/model.md §5.14)\n",
-                s->filename, key ? key->line : 1, key ? key->column : 1, w->types[k].id, why);
+                s->tree_file, key ? key->line : 1, key ? key->column : 1, w->types[k].id, why);
         count++;
     }
     return count;

@@ -6,8 +6,9 @@
 #include "tree.h"
 
 struct scenario {
-    char *filename;
-    char *source; /* exactly as read, NUL-terminated */
+    char *filename;  /* the file given (a variant file for a variant) */
+    char *tree_file; /* the file the tree's positions refer to (a variant's base) */
+    char *source;    /* exactly as read, NUL-terminated */
     size_t source_length;
     struct tree *tree;   /* the parsed document with overrides applied */
     struct world *world; /* decoded, validated, paths computed; scenario_compile copies it */
@@ -28,6 +29,11 @@ struct scenario {
 struct scenario *scenario_decode(const char *filename, struct tree *tree, const char *source,
                                  size_t source_length, int check_measures,
                                  struct scenario_errors *errors);
+
+/* variant.c: is this parsed document a variant file? Load one (the tree is consumed). */
+int variant_is(const struct tree *root);
+struct scenario *variant_load(const char *name, struct tree *root, const char *text, size_t length,
+                              struct scenario_errors *errors);
 
 /* Adjacency rows and neighbour bitmasks from regions and routes. 0, or -1 when out of memory. */
 int paths_build_adjacency(struct world *world);

@@ -48,6 +48,7 @@ struct scenario *scenario_load_text(const char *name, const char *text, size_t l
                                     struct scenario_errors *errors) {
     struct tree *tree = tree_parse(name, text, length, NULL, NULL, errors);
     if (!tree) return NULL;
+    if (variant_is(tree)) return variant_load(name, tree, text, length, errors);
     return scenario_decode(name, tree, text, length, 1, errors);
 }
 
@@ -91,6 +92,7 @@ struct scenario *scenario_load_file(const char *path, struct scenario_errors *er
 void scenario_free(struct scenario *s) {
     if (!s) return;
     free(s->filename);
+    free(s->tree_file);
     free(s->source);
     tree_free(s->tree);
     world_free(s->world);
@@ -133,7 +135,20 @@ struct scenario *scenario_with_overrides(const struct scenario *base,
         tree_free(copy);
         return NULL;
     }
-    return scenario_decode(base->filename, copy, base->source, base->source_length, 0, errors);
+    /* positions in the tree refer to tree_file (a variant's base); the scenario keeps its name */
+    struct scenario *variant =
+        scenario_decode(base->tree_file, copy, base->source, base->source_length, 0, errors);
+    if (variant && strcmp(base->filename, base->tree_file) != 0) {
+        char *filename = strdup(base->filename);
+        if (!filename) {
+            scenario_free(variant);
+            errors_add(errors, "%s: error: out of memory", base->filename);
+            return NULL;
+        }
+        free(variant->filename);
+        variant->filename = filename;
+    }
+    return variant;
 }
 
 /* ---- accessors ------------------------------------------------------------------------------ */
@@ -275,7 +290,7 @@ struct world *scenario_compile(const struct scenario *s, size_t max_memory_bytes
         if (node && node->origin)
             snprintf(prefix, sizeof prefix, "%s", node->origin);
         else
-            snprintf(prefix, sizeof prefix, "%s:%d:%d", s->filename, node ? node->line : 1,
+            snprintf(prefix, sizeof prefix, "%s:%d:%d", s->tree_file, node ? node->line : 1,
                      node ? node->column : 1);
         char need[32], limit[32];
         memory_format_size(bytes, need, sizeof need);
