@@ -89,15 +89,22 @@ def test_channel_switches_turn_each_channel_off(tmp_path):
 
 
 def test_describe_warns_about_the_types_sharing_cannot_reach():
-    result = c5sim("describe", os.path.join(SCENARIOS, "c5-baseline.yaml"))
+    """The first baseline (kept for the studies) has three types no channel reaches; the
+    revised baseline has none."""
+    first = os.path.join(SCENARIOS, "experiments", "baseline-v1.yaml")
+    result = c5sim("describe", first)
     section = result.stdout.split("Where cooperation cannot act")[1]
     warned = sorted(line.split("threats.")[1].split(":")[0]
                     for line in section.splitlines() if ": warning: threats." in line)
     assert warned == ["cyber_infrastructure", "hybrid_campaign", "incursion_west"]
-    validate = c5sim("validate", os.path.join(SCENARIOS, "c5-baseline.yaml"))
+    validate = c5sim("validate", first)
     assert validate.returncode == 0
     assert validate.stderr.count(": warning: threats.") == 3
-    assert "c5-baseline.yaml:" in validate.stderr.splitlines()[0]
+    assert "baseline-v1.yaml:" in validate.stderr.splitlines()[0]
+    revised = c5sim("validate", os.path.join(SCENARIOS, "c5-baseline.yaml"))
+    assert revised.returncode == 0 and revised.stderr == ""
+    described = c5sim("describe", os.path.join(SCENARIOS, "c5-baseline.yaml")).stdout
+    assert "every threat type can be reached by some channel of sharing" in described
 
 
 def test_c5channels_decomposition_adds_up(tmp_path):

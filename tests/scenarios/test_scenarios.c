@@ -109,6 +109,7 @@ static const struct box country_boxes[] = {
     {"afg_", 60.5, 75.0, 29.3, 38.5},
     {"rus_", 19.6, 180.0, 41.1, 81.9},
     {"chn_", 73.4, 135.1, 18.1, 53.6},
+    {"irn_", 44.0, 63.4, 25.0, 39.8},
     {"caspian", 46.6, 54.8, 36.5, 47.1},
     /* Cyberspace has no place; it must merely be drawn inside the map of the region. */
     {"cyberspace", 46.0, 88.0, 29.0, 56.0},
@@ -205,6 +206,75 @@ Test(scenarios, route_travel_times_match_distances) {
                   b->id, ticks, km);
     }
     world_free(world);
+    scenario_free(scenario);
+    expect_no_leaks();
+}
+
+/* Shortest travel time from u to v through owned regions only (crossing time included), or -1:
+ * a plain Dijkstra on the world's adjacency rows. */
+static long owned_only_ticks(const struct world *w, int u, int v) {
+    int n = w->n_regions;
+    long *distance = malloc((size_t)n * sizeof *distance);
+    char *done = calloc((size_t)n, 1);
+    cr_assert(distance && done);
+    for (int g = 0; g < n; g++) distance[g] = -1;
+    distance[u] = 0;
+    for (;;) {
+        int best = -1;
+        for (int g = 0; g < n; g++)
+            if (!done[g] && distance[g] >= 0 && (best < 0 || distance[g] < distance[best]))
+                best = g;
+        if (best < 0 || best == v) break;
+        done[best] = 1;
+        for (int a = w->adj_first[best]; a < w->adj_first[best + 1]; a++) {
+            int next = w->adj_region[a];
+            if (w->regions[next].owner < 0) continue;
+            long through = distance[best] + w->adj_ticks[a];
+            if (distance[next] < 0 || through < distance[next]) distance[next] = through;
+        }
+    }
+    long result = distance[v];
+    free(distance);
+    free(done);
+    return result;
+}
+
+/* A shortest route that enters Central Asia, leaves it through external areas and comes back is
+ * a foreign detour; none may exist while a way through the five states from where it left to
+ * its target is within 10% of its time. And the Pamir highway (Khorugh - Osh) carries traffic. */
+Test(scenarios, routes_stay_in_the_region_unless_abroad_is_clearly_faster) {
+    struct scenario *scenario = load_baseline();
+    struct world *w = compile_or_fail(scenario, "c5-baseline");
+    int pamir = 0, detours = 0;
+    int gbao = region_index(w, "tjk_gbao"), osh = region_index(w, "kgz_osh");
+    cr_assert(gbao >= 0 && osh >= 0);
+    for (int p = 0; p < w->n_paths; p++) {
+        const struct world_path *path = &w->paths[p];
+        const int *regions = w->path_regions + path->first, *enter = w->path_enter + path->first;
+        int last_owned = -1;
+        for (int i = 0; i < path->length; i++) {
+            if (i > 0 && ((regions[i - 1] == gbao && regions[i] == osh) ||
+                          (regions[i - 1] == osh && regions[i] == gbao)))
+                pamir = 1;
+            if (w->regions[regions[i]].owner < 0) continue;
+            if (last_owned >= 0 && i > last_owned + 1) {
+                /* from where it left, to its target: the route against staying at home */
+                int target = path->length - 1;
+                detours++;
+                long route = enter[target] - enter[last_owned];
+                long home = owned_only_ticks(w, regions[last_owned], regions[target]);
+                cr_expect(home < 0 || home > 1.1 * (double)route,
+                          "%s -> %s leaves the region (%ld ticks) though a way through the five "
+                          "states takes %ld",
+                          w->regions[regions[last_owned]].id, w->regions[regions[target]].id,
+                          route, home);
+            }
+            last_owned = i;
+        }
+    }
+    cr_expect(pamir, "no route takes the Pamir highway between Khorugh and Osh");
+    cr_log_info("%d excursions through external areas checked", detours);
+    world_free(w);
     scenario_free(scenario);
     expect_no_leaks();
 }
@@ -394,8 +464,11 @@ Test(scenarios, measures_change_what_they_claim) {
     world_free(capacity);
 
     struct world *assistance = compile_measure(scenario, "mutual_assistance");
-    cr_expect_eq(base->assistance_units, 0, "mutual assistance must be off in the baseline");
-    cr_expect_gt(assistance->assistance_units, 0);
+    /* the baseline: the CSTO members lend one unit; the measure: all five lend two */
+    cr_expect_eq(base->assistance_units, 1);
+    cr_expect_eq(base->states[tjk].mutual_assistance, 1);
+    cr_expect_eq(base->states[state_index(base, "TKM")].mutual_assistance, 0);
+    cr_expect_gt(assistance->assistance_units, base->assistance_units);
     for (int s = 0; s < assistance->n_states; s++)
         cr_expect(assistance->states[s].mutual_assistance);
     world_free(assistance);
@@ -481,7 +554,22 @@ Test(scenarios, documented_policy_variants_apply) {
     for (int v = 0; v < count; v++) {
         const char *texts[16];
         for (int i = 0; i < variants[v].count; i++) texts[i] = variants[v].sets[i];
-        struct world *world = compile_with(scenario, texts, variants[v].count, variants[v].name);
+        struct world *world;
+        const char *first = variants[v].count == 1 ? variants[v].sets[0] : "";
+        if (strlen(first) > 5 && strcmp(first + strlen(first) - 5, ".yaml") == 0) {
+            /* a variant file (scenarios/variants/) */
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", source_root(), first);
+            struct scenario_errors errors = {0};
+            struct scenario *file = scenario_load_file(path, &errors);
+            if (!file) scenario_errors_print(&errors, stderr);
+            cr_assert(file, "%s does not load", path);
+            world = compile_or_fail(file, variants[v].name);
+            scenario_free(file);
+            scenario_errors_clear(&errors);
+        } else {
+            world = compile_with(scenario, texts, variants[v].count, variants[v].name);
+        }
         for (int e = 0; e < n_expected; e++) {
             if (strcmp(variants[v].name, expected[e].name) != 0) continue;
             found[e] = 1;
