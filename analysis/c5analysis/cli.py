@@ -22,7 +22,20 @@ def _parser():
     parser.add_argument("--svg", action="store_true", help="also write each figure as SVG")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print only the path of the report")
+    parser.add_argument("--relevance", metavar="PCT", type=_percent, default=1.0,
+                        help="smallest effect the headlines report, in %% of the reference's "
+                             "expected regional harm (default 1)")
     return parser
+
+
+def _percent(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number (a percentage, e.g. 1)")
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text} is not a percentage in 0..100")
+    return value
 
 
 def main(argv=None):
@@ -46,7 +59,7 @@ def main(argv=None):
     out_dir = args.output or os.path.splitext(args.file)[0] + "_report"
     log = None if args.quiet else (lambda line: print(line, file=sys.stderr))
     try:
-        md_path = build(results, out_dir, svg=args.svg, log=log)
+        md_path = build(results, out_dir, svg=args.svg, log=log, relevance=args.relevance / 100)
     except OSError as error:
         return fail(EXIT_RUNTIME, f"cannot write the report in {out_dir}: {error}")
     except (KeyError, ValueError, IndexError, TypeError) as error:

@@ -41,6 +41,11 @@ def _numeric(text):
         return None
 
 
+def is_design(results):
+    """A file from a sampled (uncertainty) design such as a Latin hypercube."""
+    return results.design is not None and results.design_method not in ("", "grid")
+
+
 def sweep_axis(results):
     """The swept parameter and each variant's position on it (NaN for a variant that does not set
     it, e.g. a separate baseline), or (None, None) when nothing is swept. Numeric values are their
@@ -59,6 +64,8 @@ def _sweep_axis(results):
     if "members" in results.coalitions or results.measures or \
             results.command in ("measures", "coalitions"):
         return None, None, None  # their variants are measures or coalitions, not axis points
+    if is_design(results):
+        return None, None, None  # a sampled design moves every parameter at once: no 1-D axis
     parameters = results.swept_parameters()
     for path in parameters:
         values = np.array([_numeric(v.override_values().get(path)) for v in results.variants],
@@ -74,13 +81,29 @@ def _sweep_axis(results):
     return None, None, None
 
 
+def largest_effects(results, count=1):
+    """Variant indices (not the reference) with the largest |mean paired change| in regional
+    harm: the variants of interest that a figure must never leave out."""
+    reference = results.variants[results.reference].regional("harm")
+    effects = []
+    for variant in results.variants:
+        if variant.index == results.reference:
+            continue
+        common = min(len(reference), variant.replicates)
+        effects.append((-abs(float((variant.regional("harm")[:common] -
+                                    reference[:common]).mean())), variant.index))
+    return [index for _, index in sorted(effects)[:count]]
+
+
 def selected_variants(results, limit=MAX_VARIANT_PANELS):
-    """Reference, then evenly spread others: panels stay readable for sweeps with many variants."""
+    """Reference, the variant with the largest effect on harm, then evenly spread others: panels
+    stay readable for files with many variants and still show the one that matters most."""
     count = len(results.variants)
     if count <= limit:
         return list(range(count))
     picks = np.unique(np.linspace(0, count - 1, limit).round().astype(int))
-    order = [results.reference] + [int(i) for i in picks if i != results.reference]
+    order = [results.reference] + largest_effects(results, 1)
+    order += [int(i) for i in picks if i not in order]
     return order[:limit]
 
 
@@ -584,7 +607,17 @@ FIGURES = (
     ("measures", measures, "Harm averted against cost for each measure; the ranked risk catalog."),
     ("risk_catalog", risk_catalog, "Threat types ranked by expected regional harm."),
     ("time_series", time_series, "Regional harm and detections per tick with bands over replicates."),
+    ("uncertainty", None,
+     "Regional harm at each point of the sampled design against each parameter."),
 )
+
+
+def _module_figure(name):
+    if name == "uncertainty":
+        from .uncertainty import uncertainty_figure
+
+        return uncertainty_figure
+    raise KeyError(name)
 
 
 def make_figures(results):
@@ -593,6 +626,8 @@ def make_figures(results):
     for name, function, caption in FIGURES:
         if name == "risk_catalog" and measure_rows(results):
             continue  # the measures figure already shows the catalog
+        if function is None:  # figures that live in their own module (one per family)
+            function = _module_figure(name)
         figure = function(results)
         if figure is not None:
             made.append((name, figure, caption))

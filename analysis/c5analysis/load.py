@@ -141,6 +141,9 @@ class Results:
     coalitions: dict = field(default_factory=dict)   # name -> StatTable or array
     measures: dict = field(default_factory=dict)     # name -> StatTable or array
     risk_catalog: object = None                      # name -> StatTable or list, or None
+    design: object = None      # DataFrame [point, parameter] from /design, or None
+    design_method: str = ""    # /design attribute `method`: latin_hypercube, grid, ...
+    design_levels: dict = field(default_factory=dict)  # parameter -> value names (text axes)
 
     @property
     def command(self):
@@ -406,6 +409,33 @@ def _read_group_tables(group):
     return tables
 
 
+def _read_design(h5, n_variants, path):
+    """/design [point, parameter] with /design_parameter names as a DataFrame (point p is variant
+    first_variant + p), its method, and the value names of text-valued grid axes."""
+    import pandas as pd
+
+    if "design" not in h5 or "design_parameter" not in h5:
+        return None, "", {}
+    values = np.asarray(h5["design"][()], dtype=float)
+    names = _text_list(h5["design_parameter"][()])
+    if values.ndim != 2 or values.shape[1] != len(names):
+        raise C5FileError(f"{path}: /design has shape {values.shape}, expected "
+                          f"[points, {len(names)}] (one column per /design_parameter)")
+    first = int(h5["design"].attrs.get("first_variant", 0))
+    if first + values.shape[0] > n_variants:
+        raise C5FileError(f"{path}: /design has {values.shape[0]} points from variant {first}, "
+                          f"but the file holds {n_variants} variants")
+    frame = pd.DataFrame(values, columns=names)
+    frame.index = pd.RangeIndex(first, first + len(frame), name="variant")
+    levels = {}
+    if "design_levels" in h5:
+        for key in h5["design_levels"]:
+            column = int(key)
+            if column < len(names):
+                levels[names[column]] = _text_list(h5["design_levels"][key][()])
+    return frame, _text(h5["design"].attrs.get("method", "")), levels
+
+
 def load(path):
     """Read and validate a c5sim output file. Raises C5FileError naming what is wrong."""
     try:
@@ -470,6 +500,7 @@ def load(path):
                     hasattr(h5["comparison"][key][metric], "shape")}
         coalitions = _read_group_tables(h5["coalitions"]) if "coalitions" in h5 else {}
         measure_tables = _read_group_tables(h5["measures"]) if "measures" in h5 else {}
+        design, design_method, design_levels = _read_design(h5, len(variants), path)
         risk = None
         if "risk_catalog" in h5:
             obj = h5["risk_catalog"]
@@ -477,7 +508,8 @@ def load(path):
                 risk = _table(obj)
             else:
                 risk = _read_group_tables(obj) if not hasattr(obj, "shape") else None
-    return Results(path=path, attrs=attrs,
+    return Results(path=path, attrs=attrs, design=design, design_method=design_method,
+                   design_levels=design_levels,
                    scenario_name=_scenario_name(fields, attrs, scenario_attrs),
                    scenario_source=source, tick_unit=fields.get("tick_unit", "tick"),
                    scenario_description=fields.get("description", ""), states=states,
