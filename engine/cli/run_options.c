@@ -95,6 +95,8 @@ static int take_value(int argc, char **argv, int *i, const char *short_name, con
     return 0;
 }
 
+enum { RUN_FEW_REPLICATES = 30 }; /* as analysis/c5analysis/findings.py FEW_REPLICATES */
+
 /* An option no branch of parse_options took: a sweep option outside `sweep` points there; a
  * typo gets the closest known option ("--event": did you mean '--events'?). */
 static int unknown_option(const struct run_command *command, const char *arg) {
@@ -608,6 +610,15 @@ static int run_command_body(const struct run_command *command, int argc, char **
         goto done;
     }
     code = command->report(&session);
+    if (code == 0 && session.plan->replicates < RUN_FEW_REPLICATES && !options.quiet)
+        /* With a handful of replicates the t-intervals above are wide and symmetric, so harm
+         * bounds can print below 0; say so rather than let them read as findings. */
+        fprintf(stderr,
+                "c5sim %s: warning: only %d replicate%s per variant: the 95%% intervals are "
+                "rough (a bound below 0 means the data do not pin it down); use -r %d or more "
+                "for figures to brief from\n",
+                name, session.plan->replicates, session.plan->replicates == 1 ? "" : "s",
+                RUN_FEW_REPLICATES);
     if (code == 0 && session.out) {
         struct h5out *out = session.out;
         session.out = NULL;

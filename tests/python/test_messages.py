@@ -136,3 +136,11 @@ def test_analysis_readme_quotes_the_real_headline_figure():
                          encoding="utf-8").read().split())
     assert "28.1%" not in text
     assert "lowers regional harm by 3.51% (95% CI 2.51% to 4.51%, replicate noise only)" in text
+
+
+def test_few_replicates_warn_on_the_command_line():
+    done = _c5sim("run", MINIMAL, "-r", "2", "--set", "run.ticks=20")
+    assert done.returncode == 0, done.stderr
+    assert ("c5sim run: warning: only 2 replicates per variant: the 95% intervals are rough (a "
+            "bound below 0 means the data do not pin it down); use -r 30 or more") in done.stderr
+    assert "warning" not in _c5sim("run", MINIMAL, "-r", "30", "--set", "run.ticks=20").stderr
