@@ -242,72 +242,10 @@ def harm_by_type(results):
 
 
 def regional_map(results, variant_index=None):
-    """Regions at their coordinates with routes, external areas, harm colouring and threat flows."""
-    index = results.reference if variant_index is None else variant_index
-    variant = results.variants[index]
-    regions = results.regions
-    lon = regions["lon"].to_numpy(dtype=float)
-    lat = regions["lat"].to_numpy(dtype=float)
-    owner = regions["owner"].to_numpy(dtype=int)
-    n_regions = len(regions)
+    """The regional map (geomap.py: country outlines, coastlines, regions, flows)."""
+    from .geomap import regional_map as draw
 
-    def region_mean(metric):
-        data = variant.regions.get(metric)
-        if data is None or data.shape[-1] != n_regions:
-            return np.zeros(n_regions)
-        return data.mean(axis=0)
-
-    harm = region_mean("harm")
-    arrivals = region_mean("arrivals")
-    detections = region_mean("detections")
-    impacts = region_mean("impacts")
-    fig, ax = plt.subplots(figsize=(11, 8) if n_regions <= MAP_LABELS else (13, 10))
-    flow_scale = max(arrivals.max(), 1e-9)
-    for _, route in results.routes.iterrows():
-        a, b = int(route["from"]), int(route["to"])
-        border = owner[a] != owner[b]
-        width = 0.8 + 6.0 * 0.5 * (arrivals[a] + arrivals[b]) / flow_scale
-        ax.plot([lon[a], lon[b]], [lat[a], lat[b]], color="tab:purple" if border else "grey",
-                linestyle="--" if border else "-", linewidth=width, alpha=0.55, zorder=1)
-    size_scale = 900.0 / max(arrivals.max(), detections.max(), impacts.max(), 1e-9)
-    ax.scatter(lon, lat, s=arrivals * size_scale, facecolors="none", edgecolors="tab:orange",
-               linewidths=1.5, zorder=2, label="arrivals (circle area)")
-    ax.scatter(lon, lat, s=detections * size_scale, facecolors="none", edgecolors="tab:blue",
-               linewidths=1.5, zorder=2, label="detections (circle area)")
-    ax.scatter(lon, lat, s=impacts * size_scale, marker="x", color="tab:red", zorder=4,
-               label="impacts (cross size)")
-    owned = owner >= 0
-    norm = matplotlib.colors.Normalize(vmin=0.0, vmax=max(harm.max(), 1e-9))
-    points = ax.scatter(lon[owned], lat[owned], c=harm[owned], cmap="YlOrRd", norm=norm, s=120,
-                        edgecolors="black", zorder=3, label="state region (colour: harm)")
-    ax.scatter(lon[~owned], lat[~owned], c=harm[~owned], cmap="YlOrRd", norm=norm, s=160,
-               marker="^", edgecolors="tab:purple", linewidths=1.5, zorder=3,
-               label="external area (colour: harm)")
-    codes = results.state_codes
-    # Many regions: label only the most harmed, or the names hide the map.
-    labelled = range(n_regions) if n_regions <= MAP_LABELS else \
-        np.argsort(-harm, kind="stable")[:MAP_LABELS]
-    for g in labelled:
-        owner_text = codes[owner[g]] if owner[g] >= 0 else "external"
-        ax.annotate(f"{regions['name'].iloc[g]} ({owner_text})", (lon[g], lat[g]),
-                    textcoords="offset points", xytext=(6, 6), fontsize=7,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.6, "lw": 0})
-    fig.colorbar(points, ax=ax, shrink=0.75, label=f"expected harm in the region ({HARM_UNIT})")
-    ax.plot([], [], color="tab:purple", linestyle="--", label="border-crossing route")
-    ax.plot([], [], color="grey", label="domestic route (width: arrivals at its ends)")
-    ax.set_xlabel("longitude (degrees east)")
-    ax.set_ylabel("latitude (degrees north)")
-    labels_note = "" if n_regions <= MAP_LABELS else f"; names of the {MAP_LABELS} most harmed"
-    ax.set_title(f"Regional map: harm and threat flows per region\nvariant {index}: "
-                 f"{variant.label} (means over {variant.replicates} replicates{labels_note})",
-                 fontsize=11)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3,
-              markerscale=0.5)
-    ax.margins(0.1)
-    ax.grid(alpha=0.3)
-    ax.set_aspect(1.0 / max(np.cos(np.deg2rad(np.nanmean(lat))), 0.2), adjustable="datalim")
-    _layout(fig)
-    return fig
+    return draw(results, variant_index)
 
 
 def _trust_variant(results):
@@ -631,4 +569,13 @@ def make_figures(results):
         figure = function(results)
         if figure is not None:
             made.append((name, figure, caption))
+        if name == "regional_map":
+            # One map per variant of interest (the largest effects), not only the reference.
+            from .geomap import map_variants
+
+            for index in map_variants(results):
+                variant = results.variants[index]
+                made.append((f"regional_map_{index}", regional_map(results, index),
+                             f"Change in harm per region and state under variant {index} "
+                             f"({variant.label}) against the reference, with its threat flows."))
     return made

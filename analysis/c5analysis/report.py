@@ -252,11 +252,14 @@ def build(results, out_dir, svg=False, log=None, relevance=DEFAULT_RELEVANCE):
     made = fig_module.make_figures(results)
     # A figure left from an earlier report in the same directory would pass for this file's.
     made_names = {name for name, _, _ in made}
-    for name, _, _ in fig_module.FIGURES:
-        for extension in (".png", ".svg"):
-            stale = os.path.join(out_dir, name + extension)
-            if name not in made_names and os.path.exists(stale):
-                os.remove(stale)
+    import re
+
+    ours = {name for name, _, _ in fig_module.FIGURES}
+    for entry in os.listdir(out_dir):
+        stem, extension = os.path.splitext(entry)
+        if extension in (".png", ".svg") and stem not in made_names and (
+                stem in ours or re.fullmatch(r"regional_map_\d+", stem)):
+            os.remove(os.path.join(out_dir, entry))
     files = {}
     import matplotlib.pyplot as plt
 

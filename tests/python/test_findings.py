@@ -135,3 +135,35 @@ def test_hypercube_gets_uncertainty_not_a_curve(tmp_path):
     assert "## Uncertainty over the design's parameters" in markdown
     assert "parameter uncertainty" in markdown
     assert not re.search(r"Regional loss is lowest at", markdown)
+
+
+def test_map_draws_borders_coastlines_and_keeps_cyberspace_off_the_map(tmp_path):
+    from matplotlib.collections import PolyCollection
+
+    from c5analysis import geomap
+
+    path = tmp_path / "sweep.h5"
+    _engine("sweep", BASELINE, "--vary", "sharing.level=0,1", "-r", "3", "--set",
+            "run.ticks=30", "-o", str(path))
+    results = c5analysis.load(str(path))
+    countries = geomap.countries_in(40.0, 95.0, 30.0, 58.0)
+    assert countries is not None, "gmt-dcw / python3-netcdf4 missing (tools/deps installs them)"
+    assert {"KZ", "KG", "TJ", "TM", "UZ", "AF", "IR", "CN", "RU"} <= set(countries)
+    # Kazakhstan's outline spans the Caspian shore (west of 50.5E) to the Altai (east of 85E).
+    kazakhstan = np.concatenate(countries["KZ"])
+    assert kazakhstan[:, 0].min() < 50.5 and kazakhstan[:, 0].max() > 85
+    figure = figures.regional_map(results)
+    ax = figure.axes[0]
+    assert sum(isinstance(c, PolyCollection) for c in ax.collections) >= 2
+    texts = {t.get_text() for t in ax.texts}
+    assert {"Caspian Sea", "Aral Sea"} <= texts
+    assert "no country outlines" not in ax.get_title()
+    # Cyberspace is not drawn at made-up coordinates on the map but in the inset.
+    assert any(a.get_title().startswith("Not on the map: Cyberspace") for a in figure.axes)
+    renderer = figure.canvas.get_renderer()
+    # Region labels read "Name (STATE)"; no two of them may overlap.
+    boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text().endswith(")")]
+    assert len(boxes) >= 10
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    made = {name for name, _, _ in figures.make_figures(results)}
+    assert "regional_map_1" in made  # the variant of interest gets its own map
