@@ -1,4 +1,4 @@
-"""cli.py — `c5report OUT.h5 [-o DIR] [--svg] [--quiet]`: write the report and say where it is.
+"""cli.py — `c5report OUT.h5 [-o DIR] [--svg] [--quiet] [--relevance PCT] [--csv]`: write the report and say where it is.
 
 Exit codes follow c5sim's: 0 success, 1 runtime failure (cannot write), 2 usage error or a file
 that cannot be analysed (missing, not HDF5, foreign, incomplete, malformed), always one line.
@@ -25,6 +25,8 @@ def _parser():
     parser.add_argument("--relevance", metavar="PCT", type=_percent, default=1.0,
                         help="smallest effect the headlines report, in %% of the reference's "
                              "expected regional harm (default 1)")
+    parser.add_argument("--csv", action="store_true",
+                        help="also write the tidy tables as CSV files in DIR/csv")
     return parser
 
 
@@ -67,6 +69,15 @@ def main(argv=None):
             raise  # a developer wants the traceback
         return fail(EXIT_USAGE, f"{args.file}: inconsistent c5sim output ({type(error).__name__}: "
                                 f"{error}); C5REPORT_DEBUG=1 shows where")
+    if args.csv:
+        from .export import write_csv
+
+        try:
+            for path in write_csv(results, os.path.join(out_dir, "csv")):
+                if log:
+                    log(f"wrote {path}")
+        except OSError as error:
+            return fail(EXIT_RUNTIME, f"cannot write the CSV tables in {out_dir}: {error}")
     html_path = os.path.join(os.path.dirname(md_path), "report.html")
     print(f"report: {os.path.abspath(md_path)}")
     if not args.quiet:

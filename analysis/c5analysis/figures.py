@@ -250,7 +250,7 @@ def regional_map(results, variant_index=None):
 
 def _trust_variant(results):
     for variant in results.variants:
-        if variant.trust is not None and variant.trust_changed:
+        if variant.has_trust and variant.trust_changed:
             return variant
     return None
 
@@ -260,7 +260,7 @@ def trust_over_time(results):
     variant = _trust_variant(results)
     if variant is None:
         return None
-    trust = variant.trust  # [replicates, ticks, truster, trusted]
+    trust = variant.trust_data()  # [replicates, ticks, truster, trusted]
     codes = results.state_codes
     n_states = len(codes)
     off_diagonal = ~np.eye(n_states, dtype=bool)
