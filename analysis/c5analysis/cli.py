@@ -82,4 +82,5 @@ def main(argv=None):
     print(f"report: {os.path.abspath(md_path)}")
     if not args.quiet:
         print(f"report: {os.path.abspath(html_path)}")
+        print(f"explorer: {os.path.abspath(os.path.join(out_dir, 'explorer.html'))}")
     return EXIT_OK

@@ -23,11 +23,11 @@ DCW_PATH = os.environ.get("C5SIM_DCW", "/usr/share/gmt-dcw/dcw-gmt.nc")
 ISO2 = {"KAZ": "KZ", "KGZ": "KG", "TJK": "TJ", "TKM": "TM", "UZB": "UZ", "AFG": "AF",
         "IRN": "IR", "CHN": "CN", "RUS": "RU", "PAK": "PK", "MNG": "MN", "AZE": "AZ",
         "IND": "IN", "GEO": "GE", "ARM": "AM", "TUR": "TR"}
-# Water bodies named on the map when they are in view: (name, lon, lat).
-WATERS = (("Caspian Sea", 50.6, 41.8), ("Aral Sea", 59.6, 45.2), ("Lake Balkhash", 74.5, 46.4),
-          ("Issyk-Kul", 77.3, 42.45))
+# Water bodies named on the map when they are in view: (name, lon, lat). (DCW's country
+# polygons leave the seas open; lakes inside a country, Balkhash or Issyk-Kul, are not cut out.)
+WATERS = (("Caspian Sea", 50.6, 41.8), ("Aral Sea", 59.6, 45.2))
 NON_GEOGRAPHIC = re.compile(r"cyber|online|virtual|network|internet", re.I)
-MAX_POINTS = 3000  # per polygon: more than a 13-inch map shows
+SPACING = 0.03     # degrees between outline points: finer than a 13-inch map shows
 MIN_POINTS = 12    # fewer: an islet, invisible at the scale of a region
 
 
@@ -67,10 +67,21 @@ def countries_in(west, east, south, north):
                 if len(xs) < MIN_POINTS or xs.max() < west or xs.min() > east or \
                         ys.max() < south or ys.min() > north:
                     continue
-                step = max(1, len(xs) // MAX_POINTS)
-                segments.append(np.column_stack([xs[::step], ys[::step]]))
+                segments.append(resample(np.column_stack([xs, ys]), SPACING))
             result[code] = segments
     return result
+
+
+def resample(points, spacing):
+    """Points along a closed outline about `spacing` degrees apart (by length along it), so
+    that long coasts keep their shape and dense stretches lose their redundant points; taking
+    every k-th point instead cuts corners off large countries, which then show as water."""
+    steps = np.hypot(*np.diff(points, axis=0).T)
+    along = np.concatenate([[0.0], np.cumsum(steps)])
+    if along[-1] <= spacing * 8:
+        return points
+    keep = np.unique(np.searchsorted(along, np.arange(0.0, along[-1], spacing)))
+    return points[np.append(keep, len(points) - 1)]
 
 
 def _view(lon, lat):

@@ -411,4 +411,9 @@ def build(results, out_dir, svg=False, log=None, relevance=DEFAULT_RELEVANCE):
         handle.write(report.markdown())
     with open(os.path.join(out_dir, "report.html"), "w", encoding="utf-8") as handle:
         handle.write(report.html(title))
+    from .explorer import write as write_explorer
+
+    explorer = write_explorer(results, os.path.join(out_dir, "explorer.html"))
+    if log:
+        log(f"wrote {explorer}")
     return md_path
