@@ -16,6 +16,17 @@ MAX_VARIANT_PANELS = 4
 MAP_LABELS = 15
 
 
+def _grid_layout(fig, bottom=0.0, left=0.07):
+    """Fixed margins for grids of panels whose labels are short and known: tight_layout measures
+    every artist and costs a quarter of a second per figure, the largest part of a report's
+    time. `bottom` keeps room for a legend below the panels."""
+    height = fig.get_figheight()
+    top = 1.0 - (0.75 if fig._suptitle is not None else 0.35) / height
+    fig.subplots_adjust(left=left, right=0.98, bottom=bottom + 0.55 / height, top=top,
+                        hspace=0.55 * 3.6 / max(height / max(len(fig.axes) // 2, 1), 1.0),
+                        wspace=0.22)
+
+
 def _layout(fig, bottom=0.0):
     """Tight layout that keeps clear of the suptitle (and of a legend below, `bottom`)."""
     top = 1.0 - 0.35 / fig.get_figheight() if fig._suptitle is not None else 1.0
@@ -187,7 +198,7 @@ def cooperation_curve(results):
             ax.set_xticks(range(len(names)))
             ax.set_xticklabels(names)
     fig.suptitle(f"Cooperation curve: expected harm and loss against {path}")
-    _layout(fig)
+    _grid_layout(fig)
     return fig
 
 
@@ -237,7 +248,7 @@ def harm_by_type(results):
     margin = (0.25 + 0.18 * legend_rows) / height
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.suptitle("Expected harm and loss per state, stacked by threat type")
-    _layout(fig, bottom=margin)
+    _grid_layout(fig, bottom=margin)
     return fig
 
 

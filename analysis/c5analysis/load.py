@@ -56,7 +56,13 @@ def _table(dataset):
     import pandas as pd
 
     data = dataset[()]
-    frame = pd.DataFrame({name: data[name] for name in data.dtype.names})
+    columns = {}
+    for name in data.dtype.names:
+        values = data[name]
+        if values.dtype.kind == "S":  # fixed-length, NUL-padded UTF-8 (numpy strips the NULs)
+            values = np.char.decode(values, "utf-8", "replace").astype(object)
+        columns[name] = values
+    frame = pd.DataFrame(columns)
     for column in frame.columns:
         if frame[column].dtype == object:
             frame[column] = frame[column].map(_text)
@@ -284,7 +290,10 @@ def _scenario_fields(source):
     try:
         import yaml
 
-        document = yaml.safe_load(source)
+        # libyaml's parser when Debian's python3-yaml has it: the pure-Python one takes a
+        # tenth of a second on the five-state scenario.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        document = yaml.load(source, Loader=loader)
         if isinstance(document, dict):
             if isinstance(document.get("name"), (str, int, float)):
                 fields["name"] = str(document["name"]).strip()

@@ -147,7 +147,7 @@ def test_map_draws_borders_coastlines_and_keeps_cyberspace_off_the_map(tmp_path)
             "run.ticks=30", "-o", str(path))
     results = c5analysis.load(str(path))
     countries = geomap.countries_in(40.0, 95.0, 30.0, 58.0)
-    assert countries is not None, "gmt-dcw / python3-netcdf4 missing (tools/deps installs them)"
+    assert countries is not None, "gmt-dcw missing (tools/deps installs them)"
     assert {"KZ", "KG", "TJ", "TM", "UZ", "AF", "IR", "CN", "RU"} <= set(countries)
     # Kazakhstan's outline spans the Caspian shore (west of 50.5E) to the Altai (east of 85E).
     kazakhstan = np.concatenate(countries["KZ"])
