@@ -205,10 +205,12 @@ class Findings:
                 f"under {self.label(best)}")
         if not harm.detectable and costs:
             text += (" even so: not through harm, which does not change detectably, but through "
-                     + " and ".join(costs) + " (harm units, paired)")
+                     + " and ".join(costs) + f" (harm units, paired 95% CI, {self.covers})")
         elif costs:
             text += (f": harm {fmt_ci(harm.mean, harm.low, harm.high)} plus "
-                     + " plus ".join(costs) + " (harm units, paired)")
+                     + " plus ".join(costs) + f" (harm units, paired 95% CI, {self.covers})")
+        else:
+            text += f" (paired 95% CI, {self.covers})"
         self.lines.append(text + ".")
 
     def state_gains(self, best):
@@ -226,7 +228,8 @@ class Findings:
             v = verdicts[widest]
             self.lines.append(
                 f"No state's own loss changes detectably under {self.label(best)} (largest: "
-                f"{codes[widest]}, {fmt_ci(v.mean, v.low, v.high)} harm units; "
+                f"{codes[widest]}, {fmt_ci(v.mean, v.low, v.high)} harm units, paired 95% CI, "
+                f"{self.covers}; "
                 f"{v.why_not(self.threshold_text)}).")
             return
 
@@ -246,7 +249,8 @@ class Findings:
             word = "falls" if v.mean < 0 else "rises"
             sentences.append(f"{codes[s]}'s loss {word} by {fmt(abs(v.mean))} harm units "
                              f"({fmt_ci(v.mean, v.low, v.high)}: {parts_text(s)})")
-        self.lines.append(f"Under {self.label(best)}: " + "; ".join(sentences) + ".")
+        self.lines.append(f"Under {self.label(best)}: " + "; ".join(sentences) +
+                          f" (paired 95% CI, {self.covers}).")
 
     def sweep_optimum(self, path, x, value_text):
         """Where regional loss is lowest, and free-riding, claimed only when detectable."""
@@ -274,8 +278,8 @@ class Findings:
             self.lines.append(
                 f"Regional loss does not differ detectably along {path}: the largest paired gap, "
                 f"{value_text(x[worst])} against {value_text(x[optimum])}, is "
-                f"{fmt_ci(spread.mean, spread.low, spread.high)} harm units "
-                f"({spread.why_not(self.threshold_text)}); no optimum is named.")
+                f"{fmt_ci(spread.mean, spread.low, spread.high)} harm units (paired 95% CI, "
+                f"{self.covers}; {spread.why_not(self.threshold_text)}); no optimum is named.")
             return
         riders = []
         for s, code in enumerate(codes):
@@ -287,7 +291,7 @@ class Findings:
             if gap.detectable:
                 riders.append(f"{code} (own loss lowest at {value_text(x[own_best])}, "
                               f"{fmt_ci(gap.mean, gap.low, gap.high)} harm units lower than at "
-                              f"the regional optimum)")
+                              f"the regional optimum, paired 95% CI, {self.covers})")
         sentence = (f"Regional loss is lowest at {path} = {value_text(x[optimum])}, "
                     f"{fmt_ci(spread.mean, spread.low, spread.high)} harm units below "
                     f"{value_text(x[worst])} (paired 95% CI, {self.covers})")

@@ -131,7 +131,7 @@ def findings(results, relevance=DEFAULT_RELEVANCE):
         top = int(np.argmax(np.asarray(shapley.mean)[:len(codes)]))
         lines.append(f"{codes[top]} contributes most to the coalition: Shapley value "
                      f"{fmt_ci(shapley.mean[top], shapley.ci_low[top], shapley.ci_high[top])} "
-                     f"harm units.")
+                     f"harm units (95% CI, {found.covers}).")
     if leave is not None:
         mean = np.asarray(leave.mean)[:len(codes)]
         low = np.asarray(leave.ci_low)[:len(codes)]
@@ -147,11 +147,12 @@ def findings(results, relevance=DEFAULT_RELEVANCE):
             lines.append("Leaving the grand coalition changes no state's loss in any replicate.")
         elif leavers:
             lines.append("The grand coalition is not self-enforcing: leaving lowers the loss of "
-                         + ", ".join(leavers) + " (harm units, 95% CI above 0).")
+                         + ", ".join(leavers) + f" (harm units, 95% CI above 0, {found.covers}).")
         elif undecided:
             lines.append("Whether the grand coalition is self-enforcing is undecided at this "
                          "number of replicates: the gain from leaving of "
-                         + ", ".join(undecided) + " has a 95% CI that contains 0.")
+                         + ", ".join(undecided) + f" has a 95% CI ({found.covers}) that contains "
+                         "0.")
         else:
             top = int(np.argmax(mean))
             lines.append(f"The grand coalition is self-enforcing: every state's gain from leaving "
@@ -176,8 +177,9 @@ def findings(results, relevance=DEFAULT_RELEVANCE):
     risks = fig_module.risk_rows(results)
     if risks:
         lines.append(f"The largest risk under {display_label(results, reference)} is {risks[0]['name']}: "
-                     f"{fmt_ci(risks[0]['harm'], risks[0]['low'], risks[0]['high'])} harm units, "
-                     f"{fmt(risks[0]['share'])}{PERCENT} of expected regional harm.")
+                     f"{fmt_ci(risks[0]['harm'], risks[0]['low'], risks[0]['high'])} harm units "
+                     f"(95% CI, {found.covers}), {fmt(risks[0]['share'])}{PERCENT} of expected "
+                     f"regional harm.")
     # Sentences that open with a label such as "the measure ..." start with a capital.
     return warnings, [line[0].upper() + line[1:] if line.startswith("the ") else line
                       for line in lines]
