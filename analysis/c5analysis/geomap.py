@@ -311,8 +311,11 @@ def regional_map(results, variant_index=None):
         notes.append(f"{skipped} name{'s' if skipped > 1 else ''} left out for lack of room")
     if not has_land:
         notes.append("no country outlines: install gmt-dcw")
-    ax.set_title(f"Regional map: {what} and threat flows\nvariant {index}: {variant.label} "
-                 f"({'; '.join(notes)})", fontsize=11)
+    import textwrap
+
+    # Long measure labels and notes would run off the figure: wrap them under the heading.
+    detail = textwrap.fill(f"variant {index}: {variant.label} ({'; '.join(notes)})", 100)
+    ax.set_title(f"Regional map: {what} and threat flows\n{detail}", fontsize=11)
     return fig
 
 
