@@ -94,6 +94,8 @@ def test_cost_parts_add_up_to_loss_and_the_rule_is_stated(tmp_path):
               if line.startswith("| variant | harm | sharing cost | measure cost | loss |")]
     assert header, "no table with harm, sharing cost and measure cost as columns"
     assert "## Per-state paired differences against variant 0" in markdown
+    # The stacked harm figure never leaves out the measure with the largest effect.
+    assert figures.largest_effects(results, 1)[0] in figures.selected_variants(results)
 
 
 def test_relevance_threshold_gates_the_headline(tmp_path):
