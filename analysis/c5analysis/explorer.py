@@ -362,8 +362,10 @@ function prepareEvents(k) {
   }
   stories = Array.from(byThreat.values());
 }
+const hasEvents = D.variants.some(v => v.events.length);
 function drawThreats() {
   while (moving.firstChild) moving.removeChild(moving.firstChild);
+  if (!hasEvents) return;  // no event log: the time box says so, nothing to replay
   const t = Number(tick.value);
   let counts = {moving: 0, detected: 0, shared: 0, stopped: 0, impact: 0};
   for (const story of stories) {
@@ -406,7 +408,6 @@ function show(k) {
 }
 slider.addEventListener("input", () => show(slider.value));
 list.addEventListener("change", () => show(list.value));
-const hasEvents = D.variants.some(v => v.events.length);
 if (!hasEvents) document.getElementById("time-box").textContent =
   "No event log in this file (c5sim ... --events adds one): no replay.";
 else { tick.max = Math.max(0, D.ticks - 1); tick.addEventListener("input", drawThreats); }

@@ -311,6 +311,8 @@ def build(results, out_dir, svg=False, log=None, relevance=DEFAULT_RELEVANCE):
                                                          results.states["name"]))],
         ["file", os.path.abspath(results.path)],
     ])
+    report.paragraph("explorer.html, beside this report, shows every variant on the map with its "
+                     "per-state table (one file, opens in any browser without a network).")
     report.heading(2, "Headline findings")
     report.items(warnings + lines)
     report.heading(2, "Variants")

@@ -54,6 +54,23 @@ def explorer(tmp_path_factory):
     return out
 
 
+def test_explorer_without_event_log_renders_too(tmp_path):
+    path = tmp_path / "no_events.h5"
+    scenario = os.path.join(SOURCE_ROOT, "tests", "scenarios", "sharing_cannot_help.yaml")
+    done = subprocess.run([C5SIM, "sweep", scenario, "--vary", "sharing.level=0,1", "-r", "4",
+                           "-o", str(path), "-q"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "report"
+    done = subprocess.run([os.path.join(ANALYSIS_DIR, "c5report"), str(path), "-o", str(out),
+                           "-q"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    dom = _chromium(tmp_path / "profile", (out / "explorer.html").as_uri() + "#selftest",
+                    "--dump-dom")
+    result = json.loads(re.search(r'<pre id="selftest"[^>]*>([^<]*)</pre>', dom).group(1))
+    assert result["variants"] == 2 and result["map_changed"] is True
+    assert "No event log in this file" in dom
+
+
 def test_explorer_is_self_contained(explorer):
     page = (explorer / "explorer.html").read_text(encoding="utf-8")
     assert not re.search(r"<(script|img|link|iframe)[^>]+(src|href)=", page)
