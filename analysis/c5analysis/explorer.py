@@ -289,12 +289,15 @@ function drawMap(k) {
     const r = D.routes[i];
     line.setAttribute("stroke-width", (0.6 + 7 * Math.min(arrivals[r[0]], arrivals[r[1]]) / most).toFixed(2));
   });
-  const stateValue = D.codes.map((c, s) => compare ? v.diff.harm[0][s] : v.states[s].harm[0]);
+  // A state is coloured by its change only where the paired interval excludes 0.
+  const stateValue = D.codes.map((c, s) => !compare ? v.states[s].harm[0] :
+    (v.diff.harm[1][s] > 0 || v.diff.harm[2][s] < 0) ? v.diff.harm[0][s] : 0);
   const stateTop = Math.max(1e-9, ...stateValue.map(Math.abs));
   D.codes.forEach((c, s) => (statePaths[c] || []).forEach(p => p.setAttribute("fill",
     compare ? diverging(stateValue[s] / stateTop) : heat(0.15 + 0.6 * stateValue[s] / stateTop))));
   legend.textContent = compare ? "colour: change in harm against " + ref.label +
-    " (blue: less, red: more); circle: arrivals; route width: flow"
+    " (blue: less, red: more; states only where the paired 95% CI excludes 0); circle: " +
+    "arrivals; route width: flow"
     : "colour: expected harm; circle size: arrivals; route width: flow";
 }
 

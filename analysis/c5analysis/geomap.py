@@ -238,9 +238,14 @@ def regional_map(results, variant_index=None):
     state_harm = variant.totals["harm"].mean(axis=0)
     if compare:
         common = min(variant.replicates, reference.replicates)
-        state_value = (variant.totals["harm"][:common] -
-                       reference.totals["harm"][:common]).mean(axis=0)
-        limit = max(np.abs(value).max(), np.abs(state_value).max(), 1e-9)
+        from .stats import mean_ci
+
+        change, low, high = mean_ci(variant.totals["harm"][:common] -
+                                    reference.totals["harm"][:common], axis=0)
+        # A state is coloured by its change only where the paired interval excludes 0: a
+        # coloured country reads as a finding, and noise must not.
+        state_value = np.where((low > 0) | (high < 0), change, 0.0)
+        limit = max(np.abs(value).max(), np.abs(change).max(), 1e-9)
         norm = matplotlib.colors.Normalize(vmin=-limit, vmax=limit)
         cmap = plt.get_cmap("RdBu_r")
     else:
@@ -296,7 +301,8 @@ def regional_map(results, variant_index=None):
         _inset(fig, ax, regions, results.routes, arrivals, codes, owner,
                [int(g) for g in np.flatnonzero(apart)])
     bar_ax = fig.add_axes([0.80, 0.16, 0.018, 0.36])
-    label = (f"change in harm vs reference\n({HARM_UNIT})" if compare else
+    label = (f"change in harm vs reference\n({HARM_UNIT}; states: only where\nthe "
+             f"paired 95% CI excludes 0)" if compare else
              f"expected harm, states and regions\n({HARM_UNIT})")
     fig.colorbar(points, cax=bar_ax, label=label)
     ax.plot([], [], color="tab:purple", label="border-crossing route (width: flow)")
