@@ -262,10 +262,10 @@ class Findings:
         regional = [results.variants[i].regional("loss").mean() for i in swept]
         optimum = swept[int(np.argmin(regional))]
 
-        def paired_loss(a, b, column):
+        def paired_loss(a, b, column, metric="loss"):
             va, vb = results.variants[a], results.variants[b]
             common = min(va.replicates, vb.replicates)
-            la, lb = va.totals["loss"][:common], vb.totals["loss"][:common]
+            la, lb = va.totals[metric][:common], vb.totals[metric][:common]
             if column is None:
                 diff = la.sum(axis=1) - lb.sum(axis=1)
             else:
@@ -295,6 +295,9 @@ class Findings:
         sentence = (f"Regional loss is lowest at {path} = {value_text(x[optimum])}, "
                     f"{fmt_ci(spread.mean, spread.low, spread.high)} harm units below "
                     f"{value_text(x[worst])} (paired 95% CI, {self.covers})")
+        if not paired_loss(worst, optimum, None, "harm").detectable:
+            sentence += (": a difference in costs only, as regional harm does not differ "
+                         "detectably between the two")
         if riders:
             sentence += ". An incentive to free-ride, detectable for " + "; ".join(riders)
         else:

@@ -70,6 +70,8 @@ def test_sharing_that_cannot_help_is_no_detectable_effect(no_channel_sweep, tmp_
     assert "report costs (sharing cost)" in loss_lines[0]
     # No optimum named from noise; the optimum that is named is the cost of reports.
     assert not any("free-ride, detectable" in line for line in lines)
+    optimum = [line for line in lines if line.startswith("Regional loss is lowest at")]
+    assert optimum and "a difference in costs only" in optimum[0]
     # Every headline with an interval says what the interval covers.
     for line in lines:
         if re.search(r"\(-?[0-9.]+%? to -?[0-9.]+", line):
