@@ -1,4 +1,4 @@
-"""cli.py — `c5report OUT.h5 [-o DIR] [--svg] [--quiet]`: write the report and say where it is.
+"""cli.py — `c5report OUT.h5 [-o DIR] [--svg] [--quiet] [--relevance PCT] [--csv]`: write the report and say where it is.
 
 Exit codes follow c5sim's: 0 success, 1 runtime failure (cannot write), 2 usage error or a file
 that cannot be analysed (missing, not HDF5, foreign, incomplete, malformed), always one line.
@@ -22,7 +22,22 @@ def _parser():
     parser.add_argument("--svg", action="store_true", help="also write each figure as SVG")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print only the path of the report")
+    parser.add_argument("--relevance", metavar="PCT", type=_percent, default=1.0,
+                        help="smallest effect the headlines report, in %% of the reference's "
+                             "expected regional harm (default 1)")
+    parser.add_argument("--csv", action="store_true",
+                        help="also write the tidy tables as CSV files in DIR/csv")
     return parser
+
+
+def _percent(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number (a percentage, e.g. 1)")
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text} is not a percentage in 0..100")
+    return value
 
 
 def main(argv=None):
@@ -46,7 +61,7 @@ def main(argv=None):
     out_dir = args.output or os.path.splitext(args.file)[0] + "_report"
     log = None if args.quiet else (lambda line: print(line, file=sys.stderr))
     try:
-        md_path = build(results, out_dir, svg=args.svg, log=log)
+        md_path = build(results, out_dir, svg=args.svg, log=log, relevance=args.relevance / 100)
     except OSError as error:
         return fail(EXIT_RUNTIME, f"cannot write the report in {out_dir}: {error}")
     except (KeyError, ValueError, IndexError, TypeError) as error:
@@ -54,8 +69,18 @@ def main(argv=None):
             raise  # a developer wants the traceback
         return fail(EXIT_USAGE, f"{args.file}: inconsistent c5sim output ({type(error).__name__}: "
                                 f"{error}); C5REPORT_DEBUG=1 shows where")
+    if args.csv:
+        from .export import write_csv
+
+        try:
+            for path in write_csv(results, os.path.join(out_dir, "csv")):
+                if log:
+                    log(f"wrote {path}")
+        except OSError as error:
+            return fail(EXIT_RUNTIME, f"cannot write the CSV tables in {out_dir}: {error}")
     html_path = os.path.join(os.path.dirname(md_path), "report.html")
     print(f"report: {os.path.abspath(md_path)}")
     if not args.quiet:
         print(f"report: {os.path.abspath(html_path)}")
+        print(f"explorer: {os.path.abspath(os.path.join(out_dir, 'explorer.html'))}")
     return EXIT_OK

@@ -16,6 +16,17 @@ MAX_VARIANT_PANELS = 4
 MAP_LABELS = 15
 
 
+def _grid_layout(fig, bottom=0.0, left=0.07):
+    """Fixed margins for grids of panels whose labels are short and known: tight_layout measures
+    every artist and costs a quarter of a second per figure, the largest part of a report's
+    time. `bottom` keeps room for a legend below the panels."""
+    height = fig.get_figheight()
+    top = 1.0 - (0.75 if fig._suptitle is not None else 0.35) / height
+    fig.subplots_adjust(left=left, right=0.98, bottom=bottom + 0.55 / height, top=top,
+                        hspace=0.55 * 3.6 / max(height / max(len(fig.axes) // 2, 1), 1.0),
+                        wspace=0.22)
+
+
 def _layout(fig, bottom=0.0):
     """Tight layout that keeps clear of the suptitle (and of a legend below, `bottom`)."""
     top = 1.0 - 0.35 / fig.get_figheight() if fig._suptitle is not None else 1.0
@@ -41,6 +52,11 @@ def _numeric(text):
         return None
 
 
+def is_design(results):
+    """A file from a sampled (uncertainty) design such as a Latin hypercube."""
+    return results.design is not None and results.design_method not in ("", "grid")
+
+
 def sweep_axis(results):
     """The swept parameter and each variant's position on it (NaN for a variant that does not set
     it, e.g. a separate baseline), or (None, None) when nothing is swept. Numeric values are their
@@ -59,6 +75,8 @@ def _sweep_axis(results):
     if "members" in results.coalitions or results.measures or \
             results.command in ("measures", "coalitions"):
         return None, None, None  # their variants are measures or coalitions, not axis points
+    if is_design(results):
+        return None, None, None  # a sampled design moves every parameter at once: no 1-D axis
     parameters = results.swept_parameters()
     for path in parameters:
         values = np.array([_numeric(v.override_values().get(path)) for v in results.variants],
@@ -74,13 +92,29 @@ def _sweep_axis(results):
     return None, None, None
 
 
+def largest_effects(results, count=1):
+    """Variant indices (not the reference) with the largest |mean paired change| in regional
+    harm: the variants of interest that a figure must never leave out."""
+    reference = results.variants[results.reference].regional("harm")
+    effects = []
+    for variant in results.variants:
+        if variant.index == results.reference:
+            continue
+        common = min(len(reference), variant.replicates)
+        effects.append((-abs(float((variant.regional("harm")[:common] -
+                                    reference[:common]).mean())), variant.index))
+    return [index for _, index in sorted(effects)[:count]]
+
+
 def selected_variants(results, limit=MAX_VARIANT_PANELS):
-    """Reference, then evenly spread others: panels stay readable for sweeps with many variants."""
+    """Reference, the variant with the largest effect on harm, then evenly spread others: panels
+    stay readable for files with many variants and still show the one that matters most."""
     count = len(results.variants)
     if count <= limit:
         return list(range(count))
     picks = np.unique(np.linspace(0, count - 1, limit).round().astype(int))
-    order = [results.reference] + [int(i) for i in picks if i != results.reference]
+    order = [results.reference] + largest_effects(results, 1)
+    order += [int(i) for i in picks if i not in order]
     return order[:limit]
 
 
@@ -164,7 +198,7 @@ def cooperation_curve(results):
             ax.set_xticks(range(len(names)))
             ax.set_xticklabels(names)
     fig.suptitle(f"Cooperation curve: expected harm and loss against {path}")
-    _layout(fig)
+    _grid_layout(fig)
     return fig
 
 
@@ -214,82 +248,20 @@ def harm_by_type(results):
     margin = (0.25 + 0.18 * legend_rows) / height
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.suptitle("Expected harm and loss per state, stacked by threat type")
-    _layout(fig, bottom=margin)
+    _grid_layout(fig, bottom=margin)
     return fig
 
 
 def regional_map(results, variant_index=None):
-    """Regions at their coordinates with routes, external areas, harm colouring and threat flows."""
-    index = results.reference if variant_index is None else variant_index
-    variant = results.variants[index]
-    regions = results.regions
-    lon = regions["lon"].to_numpy(dtype=float)
-    lat = regions["lat"].to_numpy(dtype=float)
-    owner = regions["owner"].to_numpy(dtype=int)
-    n_regions = len(regions)
+    """The regional map (geomap.py: country outlines, coastlines, regions, flows)."""
+    from .geomap import regional_map as draw
 
-    def region_mean(metric):
-        data = variant.regions.get(metric)
-        if data is None or data.shape[-1] != n_regions:
-            return np.zeros(n_regions)
-        return data.mean(axis=0)
-
-    harm = region_mean("harm")
-    arrivals = region_mean("arrivals")
-    detections = region_mean("detections")
-    impacts = region_mean("impacts")
-    fig, ax = plt.subplots(figsize=(11, 8) if n_regions <= MAP_LABELS else (13, 10))
-    flow_scale = max(arrivals.max(), 1e-9)
-    for _, route in results.routes.iterrows():
-        a, b = int(route["from"]), int(route["to"])
-        border = owner[a] != owner[b]
-        width = 0.8 + 6.0 * 0.5 * (arrivals[a] + arrivals[b]) / flow_scale
-        ax.plot([lon[a], lon[b]], [lat[a], lat[b]], color="tab:purple" if border else "grey",
-                linestyle="--" if border else "-", linewidth=width, alpha=0.55, zorder=1)
-    size_scale = 900.0 / max(arrivals.max(), detections.max(), impacts.max(), 1e-9)
-    ax.scatter(lon, lat, s=arrivals * size_scale, facecolors="none", edgecolors="tab:orange",
-               linewidths=1.5, zorder=2, label="arrivals (circle area)")
-    ax.scatter(lon, lat, s=detections * size_scale, facecolors="none", edgecolors="tab:blue",
-               linewidths=1.5, zorder=2, label="detections (circle area)")
-    ax.scatter(lon, lat, s=impacts * size_scale, marker="x", color="tab:red", zorder=4,
-               label="impacts (cross size)")
-    owned = owner >= 0
-    norm = matplotlib.colors.Normalize(vmin=0.0, vmax=max(harm.max(), 1e-9))
-    points = ax.scatter(lon[owned], lat[owned], c=harm[owned], cmap="YlOrRd", norm=norm, s=120,
-                        edgecolors="black", zorder=3, label="state region (colour: harm)")
-    ax.scatter(lon[~owned], lat[~owned], c=harm[~owned], cmap="YlOrRd", norm=norm, s=160,
-               marker="^", edgecolors="tab:purple", linewidths=1.5, zorder=3,
-               label="external area (colour: harm)")
-    codes = results.state_codes
-    # Many regions: label only the most harmed, or the names hide the map.
-    labelled = range(n_regions) if n_regions <= MAP_LABELS else \
-        np.argsort(-harm, kind="stable")[:MAP_LABELS]
-    for g in labelled:
-        owner_text = codes[owner[g]] if owner[g] >= 0 else "external"
-        ax.annotate(f"{regions['name'].iloc[g]} ({owner_text})", (lon[g], lat[g]),
-                    textcoords="offset points", xytext=(6, 6), fontsize=7,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.6, "lw": 0})
-    fig.colorbar(points, ax=ax, shrink=0.75, label=f"expected harm in the region ({HARM_UNIT})")
-    ax.plot([], [], color="tab:purple", linestyle="--", label="border-crossing route")
-    ax.plot([], [], color="grey", label="domestic route (width: arrivals at its ends)")
-    ax.set_xlabel("longitude (degrees east)")
-    ax.set_ylabel("latitude (degrees north)")
-    labels_note = "" if n_regions <= MAP_LABELS else f"; names of the {MAP_LABELS} most harmed"
-    ax.set_title(f"Regional map: harm and threat flows per region\nvariant {index}: "
-                 f"{variant.label} (means over {variant.replicates} replicates{labels_note})",
-                 fontsize=11)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3,
-              markerscale=0.5)
-    ax.margins(0.1)
-    ax.grid(alpha=0.3)
-    ax.set_aspect(1.0 / max(np.cos(np.deg2rad(np.nanmean(lat))), 0.2), adjustable="datalim")
-    _layout(fig)
-    return fig
+    return draw(results, variant_index)
 
 
 def _trust_variant(results):
     for variant in results.variants:
-        if variant.trust is not None and variant.trust_changed:
+        if variant.has_trust and variant.trust_changed:
             return variant
     return None
 
@@ -299,7 +271,7 @@ def trust_over_time(results):
     variant = _trust_variant(results)
     if variant is None:
         return None
-    trust = variant.trust  # [replicates, ticks, truster, trusted]
+    trust = variant.trust_data()  # [replicates, ticks, truster, trusted]
     codes = results.state_codes
     n_states = len(codes)
     off_diagonal = ~np.eye(n_states, dtype=bool)
@@ -584,7 +556,17 @@ FIGURES = (
     ("measures", measures, "Harm averted against cost for each measure; the ranked risk catalog."),
     ("risk_catalog", risk_catalog, "Threat types ranked by expected regional harm."),
     ("time_series", time_series, "Regional harm and detections per tick with bands over replicates."),
+    ("uncertainty", None,
+     "Regional harm at each point of the sampled design against each parameter."),
 )
+
+
+def _module_figure(name):
+    if name == "uncertainty":
+        from .uncertainty import uncertainty_figure
+
+        return uncertainty_figure
+    raise KeyError(name)
 
 
 def make_figures(results):
@@ -593,7 +575,18 @@ def make_figures(results):
     for name, function, caption in FIGURES:
         if name == "risk_catalog" and measure_rows(results):
             continue  # the measures figure already shows the catalog
+        if function is None:  # figures that live in their own module (one per family)
+            function = _module_figure(name)
         figure = function(results)
         if figure is not None:
             made.append((name, figure, caption))
+        if name == "regional_map":
+            # One map per variant of interest (the largest effects), not only the reference.
+            from .geomap import map_variants
+
+            for index in map_variants(results):
+                variant = results.variants[index]
+                made.append((f"regional_map_{index}", regional_map(results, index),
+                             f"Change in harm per region and state under variant {index} "
+                             f"({variant.label}) against the reference, with its threat flows."))
     return made

@@ -6,6 +6,7 @@ that names what is wrong; callers print it and exit 2.
 """
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,7 +56,13 @@ def _table(dataset):
     import pandas as pd
 
     data = dataset[()]
-    frame = pd.DataFrame({name: data[name] for name in data.dtype.names})
+    columns = {}
+    for name in data.dtype.names:
+        values = data[name]
+        if values.dtype.kind == "S":  # fixed-length, NUL-padded UTF-8 (numpy strips the NULs)
+            values = np.char.decode(values, "utf-8", "replace").astype(object)
+        columns[name] = values
+    frame = pd.DataFrame(columns)
     for column in frame.columns:
         if frame[column].dtype == object:
             frame[column] = frame[column].map(_text)
@@ -79,6 +86,33 @@ class StatTable:
     fields: dict = None            # every statistic the file holds, by name
 
 
+class LazyDatasets(Mapping):
+    """name -> array for datasets of one group, each read from the file on first access and
+    kept; the names and shapes are known (and checked) without reading any data."""
+
+    def __init__(self, path, group, names):
+        self.path, self.group, self.names, self.cache = path, group, list(names), {}
+
+    def __getitem__(self, name):
+        if name not in self.names:
+            raise KeyError(name)
+        if name not in self.cache:
+            import h5py
+
+            with h5py.File(self.path, "r") as h5:
+                self.cache[name] = np.asarray(h5[f"{self.group}/{name}"][()], dtype=float)
+        return self.cache[name]
+
+    def __contains__(self, name):  # Mapping's default would read the data to answer
+        return name in self.names
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def __len__(self):
+        return len(self.names)
+
+
 @dataclass
 class Variant:
     index: int
@@ -86,8 +120,9 @@ class Variant:
     overrides: list
     totals: dict = field(default_factory=dict)   # metric -> [replicates, states]
     by_type: dict = field(default_factory=dict)  # metric -> [replicates, states, types]
-    series: dict = field(default_factory=dict)   # metric -> [replicates, ticks, states]
-    trust: np.ndarray = None                     # [replicates, ticks, states, states]
+    series: object = field(default_factory=dict)  # metric -> [replicates, ticks, states], read
+    # from the file on first access (LazyDatasets): per-tick data is most of a file's volume
+    trust_source: tuple = None                    # (file, dataset) of trust, read by trust_data()
     trust_changed: bool = False
     regions: dict = field(default_factory=dict)  # metric -> [replicates, regions]
     summary: dict = field(default_factory=dict)  # metric -> {statistic: [states + 1]}
@@ -96,6 +131,19 @@ class Variant:
     @property
     def replicates(self):
         return self.totals["harm"].shape[0]
+
+    @property
+    def has_trust(self):
+        return self.trust_source is not None
+
+    def trust_data(self):
+        """Trust [replicates, ticks, states, states], read from the file now (it is large)."""
+        if self.trust_source is None:
+            return None
+        import h5py
+
+        with h5py.File(self.trust_source[0], "r") as h5:
+            return np.asarray(h5[self.trust_source[1]][()], dtype=float)
 
     def override_values(self):
         """Overrides as {path: value-string}."""
@@ -141,6 +189,9 @@ class Results:
     coalitions: dict = field(default_factory=dict)   # name -> StatTable or array
     measures: dict = field(default_factory=dict)     # name -> StatTable or array
     risk_catalog: object = None                      # name -> StatTable or list, or None
+    design: object = None      # DataFrame [point, parameter] from /design, or None
+    design_method: str = ""    # /design attribute `method`: latin_hypercube, grid, ...
+    design_levels: dict = field(default_factory=dict)  # parameter -> value names (text axes)
 
     @property
     def command(self):
@@ -239,7 +290,10 @@ def _scenario_fields(source):
     try:
         import yaml
 
-        document = yaml.safe_load(source)
+        # libyaml's parser when Debian's python3-yaml has it: the pure-Python one takes a
+        # tenth of a second on the five-state scenario.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        document = yaml.load(source, Loader=loader)
         if isinstance(document, dict):
             if isinstance(document.get("name"), (str, int, float)):
                 fields["name"] = str(document["name"]).strip()
@@ -323,6 +377,13 @@ def _normalise_world(h5, where):
     return states, regions, routes, types, measures
 
 
+def _as_float(dataset):
+    """A dataset as float64, converted by HDF5 while reading (no int64 copy held beside it)."""
+    if dataset.dtype == np.float64:
+        return dataset[()]
+    return dataset.astype(np.float64)[()]
+
+
 def _read_variant(group, index, n_states, n_types, n_regions, where):
     name = f"{where}/variants/{group.name.rsplit('/', 1)[-1]}"
     variant = Variant(index=index, label=_text(group.attrs.get("label", f"variant {index}")),
@@ -331,7 +392,7 @@ def _read_variant(group, index, n_states, n_types, n_regions, where):
         raise C5FileError(f"{name}: missing group 'totals'")
     for metric in METRICS:
         if metric in group["totals"]:
-            data = np.asarray(group["totals"][metric][()], dtype=float)
+            data = _as_float(group["totals"][metric])
             if data.ndim != 2 or data.shape[1] != n_states:
                 raise C5FileError(f"{name}/totals/{metric}: shape {data.shape}, expected "
                                   f"[replicates, {n_states}]")
@@ -342,28 +403,31 @@ def _read_variant(group, index, n_states, n_types, n_regions, where):
     if "by_type" in group:
         for metric in METRICS:
             if metric in group["by_type"]:
-                data = np.asarray(group["by_type"][metric][()], dtype=float)
+                data = _as_float(group["by_type"][metric])
                 if data.ndim != 3 or data.shape[1:] != (n_states, n_types):
                     raise C5FileError(f"{name}/by_type/{metric}: shape {data.shape}, expected "
                                       f"[replicates, {n_states}, {n_types}]")
                 variant.by_type[metric] = data
     if "series" in group:
+        names = []
         for metric in METRICS:
             if metric in group["series"]:
-                data = np.asarray(group["series"][metric][()], dtype=float)
-                if data.ndim != 3 or data.shape[2] != n_states:
-                    raise C5FileError(f"{name}/series/{metric}: shape {data.shape}, expected "
+                shape = group["series"][metric].shape
+                if len(shape) != 3 or shape[2] != n_states:
+                    raise C5FileError(f"{name}/series/{metric}: shape {shape}, expected "
                                       f"[replicates, ticks, {n_states}]")
-                variant.series[metric] = data
+                names.append(metric)
+        variant.series = LazyDatasets(group.file.filename, f"{group.name}/series", names)
     if "trust" in group and hasattr(group["trust"], "shape"):
-        variant.trust = np.asarray(group["trust"][()], dtype=float)
-        if variant.trust.ndim != 4 or variant.trust.shape[2:] != (n_states, n_states):
-            raise C5FileError(f"{name}/trust: shape {variant.trust.shape}, expected "
+        shape = group["trust"].shape
+        if len(shape) != 4 or shape[2:] != (n_states, n_states):
+            raise C5FileError(f"{name}/trust: shape {shape}, expected "
                               f"[replicates, ticks, {n_states}, {n_states}]")
+        variant.trust_source = (group.file.filename, f"{group.name}/trust")
         if "trust_changed" in group:
             variant.trust_changed = bool(np.any(np.asarray(group["trust_changed"][()]) != 0))
         else:
-            variant.trust_changed = bool(np.ptp(variant.trust) > 0)
+            variant.trust_changed = bool(np.ptp(variant.trust_data()) > 0)
     if "regions" in group:
         for metric in REGION_METRICS:
             if metric in group["regions"]:
@@ -404,6 +468,31 @@ def _read_group_tables(group):
 
     group.visititems(visit)
     return tables
+
+
+def _read_design(h5, n_variants, path):
+    """/design [point, parameter] with /design_parameter names as a DataFrame (point p is variant
+    first_variant + p), its method, and the value names of text-valued grid axes."""
+    import pandas as pd
+
+    if "design" not in h5 or "design_parameter" not in h5:
+        return None, "", {}
+    values = np.asarray(h5["design"][()], dtype=float)
+    names = _text_list(h5["design_parameter"][()])
+    if values.ndim != 2 or values.shape[1] != len(names):
+        raise C5FileError(f"{path}: /design has shape {values.shape}, expected "
+                          f"[points, {len(names)}] (one column per /design_parameter)")
+    first = int(h5["design"].attrs.get("first_variant", 0))
+    if first + values.shape[0] > n_variants:
+        raise C5FileError(f"{path}: /design has {values.shape[0]} points from variant {first}, "
+                          f"but the file holds {n_variants} variants")
+    frame = pd.DataFrame(values, columns=names)
+    frame.index = pd.RangeIndex(first, first + len(frame), name="variant")
+    levels = {}  # a text axis of a grid: its column holds positions into these values
+    for column, name in enumerate(names):
+        if f"levels_{column}" in h5["design"].attrs:
+            levels[name] = _text(h5["design"].attrs[f"levels_{column}"]).split(",")
+    return frame, _text(h5["design"].attrs.get("method", "")), levels
 
 
 def load(path):
@@ -470,6 +559,7 @@ def load(path):
                     hasattr(h5["comparison"][key][metric], "shape")}
         coalitions = _read_group_tables(h5["coalitions"]) if "coalitions" in h5 else {}
         measure_tables = _read_group_tables(h5["measures"]) if "measures" in h5 else {}
+        design, design_method, design_levels = _read_design(h5, len(variants), path)
         risk = None
         if "risk_catalog" in h5:
             obj = h5["risk_catalog"]
@@ -477,7 +567,8 @@ def load(path):
                 risk = _table(obj)
             else:
                 risk = _read_group_tables(obj) if not hasattr(obj, "shape") else None
-    return Results(path=path, attrs=attrs,
+    return Results(path=path, attrs=attrs, design=design, design_method=design_method,
+                   design_levels=design_levels,
                    scenario_name=_scenario_name(fields, attrs, scenario_attrs),
                    scenario_source=source, tick_unit=fields.get("tick_unit", "tick"),
                    scenario_description=fields.get("description", ""), states=states,
@@ -486,36 +577,132 @@ def load(path):
                    coalitions=coalitions, measures=measure_tables, risk_catalog=risk)
 
 
-def load_tidy(path_or_results):
-    """One tidy DataFrame of every per-replicate figure in the file.
+# Metrics in harm units stay float64: paired differences of sums must not lose the digits that
+# a 1% effect lives in. Counts fit int32 exactly.
+HARM_METRICS = ("harm", "sharing_cost", "loss")
 
-    Columns: variant (int), label (str), replicate (int), state (code), type (threat type id, or
-    'all' for totals), metric (name), value (float). One row per variant x replicate x state x
-    (type or 'all') x metric.
+
+def parameter_table(results):
+    """One column per swept or sampled parameter, indexed by variant: from /design when the file
+    has one (grid sweeps and hypercubes), else parsed from a sweep's overrides. Numbers are
+    float32; text values (sharing.policy=withhold,full) are categories in their sweep order."""
+    import pandas as pd
+
+    index = pd.RangeIndex(len(results.variants), name="variant")
+    frame = pd.DataFrame(index=index)
+    if results.design is not None:
+        for name in results.design.columns:
+            values = np.full(len(index), np.nan, dtype=np.float32)
+            values[results.design.index] = results.design[name].to_numpy(dtype=np.float32)
+            levels = results.design_levels.get(name)
+            if levels:
+                codes = np.where(np.isfinite(values), values, -1).astype(int)
+                frame[name] = pd.Categorical.from_codes(codes, categories=levels)
+            else:
+                frame[name] = values
+        return frame
+    if results.command != "sweep":
+        return frame  # measures, coalitions, run: the label says what each variant is
+    for path in results.swept_parameters():
+        texts = [v.override_values().get(path) for v in results.variants]
+        try:
+            frame[path] = np.array([np.nan if t is None else float(t) for t in texts],
+                                   dtype=np.float32)
+        except ValueError:
+            frame[path] = pd.Categorical(texts, categories=list(dict.fromkeys(
+                t for t in texts if t is not None)))
+    return frame
+
+
+def load_tidy(path_or_results, by_type=True):
+    """One tidy DataFrame of every per-replicate figure in the file, in compact types.
+
+    One row per variant x replicate x state x threat type (type 'all': the totals over types;
+    by_type=False keeps only those rows); columns: variant (int16), label (category), one column
+    per swept or sampled parameter (float32, or category for text values), replicate (int32),
+    state (category), type (category), then one column per metric: harm, sharing_cost, loss as
+    float64 (harm units), the counts as int32. A metric the file lacks for some rows is float32
+    with NaN there. Per-tick series are not included: load_series() reads them on request.
     """
     import pandas as pd
 
     results = path_or_results if isinstance(path_or_results, Results) else load(path_or_results)
-    codes = np.array(results.state_codes, dtype=object)
-    types = np.array(results.type_ids, dtype=object)
-    frames = []
-    for variant in results.variants:
-        for metric, data in variant.totals.items():
-            replicates, n_states = data.shape
-            frames.append(pd.DataFrame({
-                "variant": variant.index, "label": variant.label,
-                "replicate": np.repeat(np.arange(replicates), n_states),
-                "state": np.tile(codes, replicates), "type": "all", "metric": metric,
-                "value": data.ravel()}))
-        for metric, data in variant.by_type.items():
-            replicates, n_states, n_types = data.shape
-            frames.append(pd.DataFrame({
-                "variant": variant.index, "label": variant.label,
-                "replicate": np.repeat(np.arange(replicates), n_states * n_types),
-                "state": np.tile(np.repeat(codes, n_types), replicates),
-                "type": np.tile(types, replicates * n_states), "metric": metric,
-                "value": data.ravel()}))
-    columns = ["variant", "label", "replicate", "state", "type", "metric", "value"]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
+    n_states, n_types = len(results.state_codes), len(results.type_ids)
+    per_type = by_type and all("harm" in v.by_type for v in results.variants)
+    block = n_states * (1 + n_types if per_type else 1)  # rows per replicate
+    counts = [v.replicates * block for v in results.variants]
+    rows = int(sum(counts))
+    starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    metrics = [m for m in METRICS if all(m in v.totals for v in results.variants)]
+    variant_col = np.empty(rows, dtype=np.int16 if len(results.variants) < 2 ** 15 else np.int32)
+    replicate_col = np.empty(rows, dtype=np.int32)
+    # Within one replicate: the totals (type 'all') of every state, then state x type.
+    state_block = np.concatenate([np.arange(n_states)] +
+                                 ([np.repeat(np.arange(n_states), n_types)] if per_type else []))
+    type_block = np.concatenate([np.zeros(n_states, dtype=int)] +
+                                ([np.tile(np.arange(1, n_types + 1), n_states)] if per_type
+                                 else []))
+    state_col = np.empty(rows, dtype=np.int8 if n_states < 128 else np.int32)
+    type_col = np.empty(rows, dtype=np.int16)
+    values = {}
+    for metric in metrics:
+        exact = metric in HARM_METRICS
+        complete = not per_type or all(metric in v.by_type for v in results.variants)
+        dtype = np.float64 if exact else (np.int32 if complete else np.float32)
+        values[metric] = np.empty(rows, dtype=dtype)
+    for variant, start, stop in zip(results.variants, starts[:-1], starts[1:]):
+        reps = variant.replicates
+        variant_col[start:stop] = variant.index
+        replicate_col[start:stop] = np.repeat(np.arange(reps, dtype=np.int32), block)
+        state_col[start:stop] = np.tile(state_block, reps)
+        type_col[start:stop] = np.tile(type_block, reps)
+        for metric in metrics:
+            target = values[metric][start:stop].reshape(reps, block)
+            target[:, :n_states] = variant.totals[metric]
+            if per_type:
+                detail = variant.by_type.get(metric)
+                target[:, n_states:] = detail.reshape(reps, -1) if detail is not None else np.nan
+    frame = pd.DataFrame({
+        "variant": variant_col,
+        "label": pd.Categorical.from_codes(variant_col, categories=pd.Index(
+            [v.label for v in results.variants]).drop_duplicates().tolist())
+        if len({v.label for v in results.variants}) == len(results.variants) else
+        pd.Categorical([results.variants[i].label for i in variant_col])})
+    parameters = parameter_table(results)
+    for name in parameters.columns:
+        column = parameters[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            frame[name] = pd.Categorical.from_codes(column.cat.codes.to_numpy()[variant_col],
+                                                    categories=column.cat.categories)
+        else:
+            frame[name] = column.to_numpy()[variant_col]
+    frame["replicate"] = replicate_col
+    frame["state"] = pd.Categorical.from_codes(state_col, categories=results.state_codes)
+    frame["type"] = pd.Categorical.from_codes(type_col, categories=["all"] + results.type_ids)
+    for metric in metrics:
+        frame[metric] = values[metric]
+    return frame
+
+
+def load_series(path_or_results, metric="harm", variants=None):
+    """A per-tick series as a tidy DataFrame, read only now: variant (int16), replicate (int32),
+    tick (int32), state (category), <metric> (float64 for harm units, else int32)."""
+    import pandas as pd
+
+    results = path_or_results if isinstance(path_or_results, Results) else load(path_or_results)
+    chosen = [v for v in results.variants if (variants is None or v.index in variants)
+              and metric in v.series]
+    if not chosen:
+        raise C5FileError(f"{results.path}: no per-tick series of {metric!r} (run with --series)")
+    parts = []
+    for variant in chosen:
+        data = variant.series[metric]  # [replicates, ticks, states]
+        reps, ticks, states = data.shape
+        parts.append(pd.DataFrame({
+            "variant": np.full(data.size, variant.index, dtype=np.int16),
+            "replicate": np.repeat(np.arange(reps, dtype=np.int32), ticks * states),
+            "tick": np.tile(np.repeat(np.arange(ticks, dtype=np.int32), states), reps),
+            "state": pd.Categorical.from_codes(np.tile(np.arange(states), reps * ticks),
+                                               categories=results.state_codes),
+            metric: data.ravel().astype(np.float64 if metric in HARM_METRICS else np.int32)}))
+    return pd.concat(parts, ignore_index=True)

@@ -11,27 +11,8 @@ import os
 import numpy as np
 
 from . import figures as fig_module
-
-PERCENT = "%"
-
-
-def fmt(value):
-    """A number as printed in the report: 1 decimal from 100, 2 from 1, else 3 significant."""
-    value = float(value)
-    if not math.isfinite(value):
-        return "n/a" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    magnitude = abs(value)
-    if magnitude >= 100:
-        return f"{value:.1f}"
-    if magnitude >= 1:
-        return f"{value:.2f}"
-    if magnitude == 0:
-        return "0"
-    return f"{value:.3g}"
-
-
-def fmt_ci(mean, low, high):
-    return f"{fmt(mean)} ({fmt(low)} to {fmt(high)})"
+from .findings import (DEFAULT_RELEVANCE, PERCENT, Verdict, cost_parts, fmt, fmt_ci,
+                       headline_findings, interval_scope, paired)
 
 
 def percent_change(diff, reference_mean):
@@ -130,12 +111,7 @@ def display_label(results, variant):
     return variant.label
 
 
-def _significance(low, high):
-    """Words for an interval of a difference: whether it excludes zero."""
-    return "" if low > 0 or high < 0 else "; not significant at 95%, the interval contains 0"
-
-
-def _best_variant(results):
+def best_variant(results):
     """The variant the headline compares with the reference: the grand coalition in a coalitions
     file, else the non-reference variant with the lowest expected regional harm."""
     if "members" in results.coalitions and len(results.variants) > 1:
@@ -144,87 +120,18 @@ def _best_variant(results):
     return min(candidates, key=lambda v: v.regional("harm").mean()) if candidates else None
 
 
-def findings(results):
-    """Headline findings in plain words, each generated from the file's numbers."""
-    lines = []
+def findings(results, relevance=DEFAULT_RELEVANCE):
+    """(warnings, headline findings) in plain words, each generated from the file's numbers:
+    effects gated by findings.py, then coalitions, measures and the largest risk."""
+    warnings, lines, found = headline_findings(results, relevance)
     codes = results.state_codes
     reference = results.variants[results.reference]
-    stat = reference.stat("harm")
-    worst = int(np.argmax(stat.mean[:len(codes)]))
-    share = stat.mean[worst] / stat.mean[-1] * 100 if stat.mean[-1] else float("nan")
-    lines.append(f"Under {display_label(results, reference)}, the region suffers {fmt_ci(stat.mean[-1], stat.ci_low[-1], stat.ci_high[-1])} "
-                 f"harm units per run (mean, 95% CI); {codes[worst]} suffers most: "
-                 f"{fmt(stat.mean[worst])} harm units, {fmt(share)}{PERCENT} of the regional total.")
-    best = _best_variant(results)
-    if best is not None:
-        diff = results.comparison_stat(best.index, "harm")
-        pct, low, high = percent_change(diff, stat.mean[-1])
-        if pct <= 0:
-            change = (f"lowers regional harm by {fmt(-pct)}{PERCENT} (95% CI {fmt(-high)}{PERCENT} "
-                      f"to {fmt(-low)}{PERCENT}")
-        else:
-            change = (f"raises regional harm by {fmt(pct)}{PERCENT} (95% CI {fmt(low)}{PERCENT} to "
-                      f"{fmt(high)}{PERCENT}")
-        if diff.replicates is not None and not np.any(diff.replicates[:, -1]):
-            lines.append(f"{display_label(results, best)} leaves regional harm unchanged in every "
-                         f"replicate relative to {display_label(results, reference)}.")
-        else:
-            lines.append(f"{display_label(results, best)} {change}"
-                         f"{_significance(low, high)}) relative to "
-                         f"{display_label(results, reference)}, paired over {best.replicates} "
-                         f"replicates.")
-        loss = results.comparison_stat(best.index, "loss")
-        gains = -np.asarray(loss.mean[:len(codes)])
-        winner, loser = int(np.argmax(gains)), int(np.argmin(gains))
-
-        def loss_change(s):
-            if gains[s] >= 0:
-                return (f"its loss falls by {fmt(gains[s])} harm units (95% CI "
-                        f"{fmt(-loss.ci_high[s])} to {fmt(-loss.ci_low[s])})")
-            return (f"its loss rises by {fmt(-gains[s])} harm units (95% CI "
-                    f"{fmt(loss.ci_low[s])} to {fmt(loss.ci_high[s])})")
-        if not np.any(gains):
-            pass  # nothing changes: the sentence above already says so
-        elif len(codes) == 1:
-            lines.append(f"Under {display_label(results, best)}, "
-                         + loss_change(0).replace("its loss", f"{codes[0]}'s loss", 1) + ".")
-        else:
-            best_word = "gains most from" if gains[winner] >= 0 else "loses least under"
-            worst_word = "gains least" if gains[loser] >= 0 else "loses most"
-            lines.append(f"{codes[winner]} {best_word} {display_label(results, best)}: "
-                         f"{loss_change(winner)}; {codes[loser]} {worst_word}: "
-                         f"{loss_change(loser)}.")
-    path, x = fig_module.sweep_axis(results)
-    names = fig_module.sweep_value_names(results)
-
-    def value_text(position):
-        return names[int(position)] if names is not None else f"{position:g}"
-    if path is not None:
-        regional_loss = np.array([v.regional("loss").mean() for v in results.variants])
-        swept = np.isfinite(x)
-        regional_loss[~swept] = np.inf
-        optimum = x[int(np.argmin(regional_loss))]
-        own, apart = [], []
-        for s, code in enumerate(codes):
-            own_loss = np.array([v.totals["loss"][:, s].mean() for v in results.variants])
-            own_loss[~swept] = np.inf
-            best_x = x[int(np.argmin(own_loss))]
-            own.append(f"{code} at {value_text(best_x)}")
-            if best_x != optimum:
-                apart.append(code)
-        sentence = (f"Regional loss is lowest at {path} = {value_text(optimum)}; each state's own loss is "
-                    f"lowest at: {', '.join(own)}")
-        if apart:
-            sentence += (f". For {', '.join(apart)} the own optimum lies away from the regional "
-                         f"one: an incentive to free-ride (on means; the cooperation curve shows "
-                         f"the intervals)")
-        lines.append(sentence + ".")
     shapley, leave = fig_module.coalition_tables(results)
     if shapley is not None:
         top = int(np.argmax(np.asarray(shapley.mean)[:len(codes)]))
         lines.append(f"{codes[top]} contributes most to the coalition: Shapley value "
                      f"{fmt_ci(shapley.mean[top], shapley.ci_low[top], shapley.ci_high[top])} "
-                     f"harm units.")
+                     f"harm units (95% CI, {found.covers}).")
     if leave is not None:
         mean = np.asarray(leave.mean)[:len(codes)]
         low = np.asarray(leave.ci_low)[:len(codes)]
@@ -240,30 +147,42 @@ def findings(results):
             lines.append("Leaving the grand coalition changes no state's loss in any replicate.")
         elif leavers:
             lines.append("The grand coalition is not self-enforcing: leaving lowers the loss of "
-                         + ", ".join(leavers) + " (harm units, 95% CI above 0).")
+                         + ", ".join(leavers) + f" (harm units, 95% CI above 0, {found.covers}).")
         elif undecided:
             lines.append("Whether the grand coalition is self-enforcing is undecided at this "
                          "number of replicates: the gain from leaving of "
-                         + ", ".join(undecided) + " has a 95% CI that contains 0.")
+                         + ", ".join(undecided) + f" has a 95% CI ({found.covers}) that contains "
+                         "0.")
         else:
             top = int(np.argmax(mean))
             lines.append(f"The grand coalition is self-enforcing: every state's gain from leaving "
                          f"is negative (largest: {cell(top)}).")
     rows = fig_module.measure_rows(results)
     if rows:
-        top = rows[0]
-        paying = sum(1 for r in rows if r["averted"] > r["cost"])
-        lines.append(f"{top['name']} averts the most harm per unit cost: "
-                     f"{fmt_ci(top['averted'], top['averted_low'], top['averted_high'])} harm units "
-                     f"for a cost of {fmt(top['cost'])} ({fmt(top['per_cost'])} per unit cost); "
-                     f"{paying} of {len(rows)} measures avert more harm than they cost.")
+        gated = [r for r in rows if Verdict(r["averted"], r["averted_low"], r["averted_high"],
+                                            found.threshold).detectable]
+        paying = sum(1 for r in rows if r["averted_low"] > r["cost"])
+        if gated:
+            top = gated[0]
+            lines.append(f"{top['name']} averts the most harm per unit cost among the measures "
+                         f"with a detectable effect: "
+                         f"{fmt_ci(top['averted'], top['averted_low'], top['averted_high'])} harm "
+                         f"units (95% CI, {found.covers}) for a cost of {fmt(top['cost'])} "
+                         f"({fmt(top['per_cost'])} per unit cost); {paying} of {len(rows)} "
+                         f"measures avert more harm than they cost (lower end of the interval "
+                         f"above the cost).")
+        else:
+            lines.append(f"No measure has a detectable effect on regional harm (every interval "
+                         f"contains 0 or the effect is below {found.threshold_text}).")
     risks = fig_module.risk_rows(results)
     if risks:
         lines.append(f"The largest risk under {display_label(results, reference)} is {risks[0]['name']}: "
-                     f"{fmt_ci(risks[0]['harm'], risks[0]['low'], risks[0]['high'])} harm units, "
-                     f"{fmt(risks[0]['share'])}{PERCENT} of expected regional harm.")
+                     f"{fmt_ci(risks[0]['harm'], risks[0]['low'], risks[0]['high'])} harm units "
+                     f"(95% CI, {found.covers}), {fmt(risks[0]['share'])}{PERCENT} of expected "
+                     f"regional harm.")
     # Sentences that open with a label such as "the measure ..." start with a capital.
-    return [line[0].upper() + line[1:] if line.startswith("the ") else line for line in lines]
+    return warnings, [line[0].upper() + line[1:] if line.startswith("the ") else line
+                      for line in lines]
 
 
 def _overrides_text(overrides, shown=4):
@@ -285,23 +204,71 @@ def _state_table(results, metric, variants):
     return header, rows
 
 
-def build(results, out_dir, svg=False, log=None):
+def _cost_table(results, variants):
+    """Regional harm, sharing cost, measure cost and loss per variant, mean (95% CI)."""
+    rows = []
+    for index in variants:
+        variant = results.variants[index]
+        parts = cost_parts(variant)
+        cells = [f"{index}: {variant.label}"]
+        for name in ("harm", "sharing_cost", "measure_cost"):
+            regional = parts[name].sum(axis=1)
+            mean, low, high = _mean_ci(regional)
+            cells.append(fmt_ci(mean, low, high))
+        stat = variant.stat("loss")
+        cells.append(fmt_ci(stat.mean[-1], stat.ci_low[-1], stat.ci_high[-1]))
+        rows.append(cells)
+    return ["variant", "harm", "sharing cost", "measure cost", "loss"], rows
+
+
+def _mean_ci(values):
+    from .stats import mean_ci
+
+    mean, low, high = mean_ci(np.asarray(values, dtype=float)[:, None], axis=0)
+    return float(mean[0]), float(low[0]), float(high[0])
+
+
+def _paired_state_table(results, metric, variants, threshold):
+    """Per state and region: paired difference against the reference, mean (95% CI), with a
+    star where the difference is detectable (interval excludes 0 and passes the threshold)."""
+    header = ["variant"] + results.state_codes + ["region"]
+    rows = []
+    for index in variants:
+        if index == results.reference:
+            continue
+        mean, low, high, _ = paired(results, index, lambda v: v.totals[metric])
+        cells = [f"{index}: {results.variants[index].label}"]
+        for m, lo, hi in zip(mean, low, high):
+            star = " *" if Verdict(m, lo, hi, threshold).detectable else ""
+            cells.append(fmt_ci(m, lo, hi) + star)
+        rows.append(cells)
+    return header, rows
+
+
+FIGURE_DPI = 100  # sharp on screen and in print at the figures' 11-14 inch widths
+TABLE_VARIANTS = 12  # per-state tables list at most this many variants (the explorer has all)
+
+
+def build(results, out_dir, svg=False, log=None, relevance=DEFAULT_RELEVANCE):
     """Write figures, report.md and report.html into out_dir; return the report.md path."""
     os.makedirs(out_dir, exist_ok=True)
     made = fig_module.make_figures(results)
     # A figure left from an earlier report in the same directory would pass for this file's.
     made_names = {name for name, _, _ in made}
-    for name, _, _ in fig_module.FIGURES:
-        for extension in (".png", ".svg"):
-            stale = os.path.join(out_dir, name + extension)
-            if name not in made_names and os.path.exists(stale):
-                os.remove(stale)
+    import re
+
+    ours = {name for name, _, _ in fig_module.FIGURES}
+    for entry in os.listdir(out_dir):
+        stem, extension = os.path.splitext(entry)
+        if extension in (".png", ".svg") and stem not in made_names and (
+                stem in ours or re.fullmatch(r"regional_map_\d+", stem)):
+            os.remove(os.path.join(out_dir, entry))
     files = {}
     import matplotlib.pyplot as plt
 
     for name, figure, _ in made:
         png = os.path.join(out_dir, f"{name}.png")
-        figure.savefig(png, dpi=110)
+        figure.savefig(png, dpi=FIGURE_DPI)
         if svg:
             figure.savefig(os.path.join(out_dir, f"{name}.svg"))
         plt.close(figure)
@@ -313,9 +280,21 @@ def build(results, out_dir, svg=False, log=None):
     report = Report()
     title = f"c5sim report: {results.scenario_name}"
     report.heading(1, title)
+    warnings, lines = findings(results, relevance)
+    reference = results.variants[results.reference]
+    threshold = relevance * abs(float(reference.regional("harm").mean()))
     report.paragraph("Parameters in shipped scenarios are notional and illustrative. Harm and costs "
-                     "are in harm units; intervals are 95% confidence intervals over replicates; "
-                     "comparisons between variants are paired (common random numbers).")
+                     "are in harm units per run. Intervals: " + interval_scope(results) + ". "
+                     "Comparisons between variants are paired by replicate (common random "
+                     "numbers). A difference is reported as an effect only when its interval "
+                     f"excludes 0 and it is at least {fmt(relevance * 100)}{PERCENT} of the "
+                     f"reference's expected regional harm ({fmt(threshold)} harm units; "
+                     "c5report --relevance PCT sets it); otherwise the report says 'no "
+                     "detectable effect'.")
+    report.paragraph("Loss = harm + sharing cost + measure cost. Sharing cost is what each state "
+                     "pays for the reports it shares (cost_per_report); a measure's cost is "
+                     "charged in equal shares, 1/N of it to each of the N states, whichever "
+                     "state the measure acts in.")
     report.heading(2, "Scenario")
     if results.scenario_description:
         report.paragraph(results.scenario_description)
@@ -332,8 +311,10 @@ def build(results, out_dir, svg=False, log=None):
                                                          results.states["name"]))],
         ["file", os.path.abspath(results.path)],
     ])
+    report.paragraph("explorer.html, beside this report, shows every variant on the map with its "
+                     "per-state table (one file, opens in any browser without a network).")
     report.heading(2, "Headline findings")
-    report.items(findings(results))
+    report.items(warnings + lines)
     report.heading(2, "Variants")
     report.table(["variant", "label", "overrides", "replicates"],
                  [[v.index, v.label, _overrides_text(v.overrides), v.replicates]
@@ -342,11 +323,42 @@ def build(results, out_dir, svg=False, log=None):
     report.paragraph("Harm units per run: mean (95% CI).")
     all_variants = range(len(results.variants))
     report.table(*_state_table(results, "harm", all_variants))
-    report.heading(2, "Expected loss (harm + sharing cost) per state and for the region")
+    shown = list(all_variants)
+    if len(shown) > TABLE_VARIANTS:
+        shown = fig_module.selected_variants(results, TABLE_VARIANTS)
+    report.heading(2, "Expected loss (harm + sharing cost + measure cost) per state and for the "
+                      "region")
     report.paragraph("Harm units per run: mean (95% CI).")
     report.table(*_state_table(results, "loss", all_variants))
+    report.heading(2, "Regional harm, sharing cost and measure cost")
+    report.paragraph("The parts of regional loss, harm units per run, mean (95% CI). The measure "
+                     "cost is the measure's whole cost, charged 1/N to each of the N states.")
+    report.table(*_cost_table(results, all_variants))
+    if len(results.variants) > 1 and not fig_module.is_design(results):
+        report.heading(2, f"Per-state paired differences against variant {reference.index} "
+                          f"({reference.label})")
+        for metric in ("harm", "loss"):
+            report.paragraph(f"Change in {metric} (variant minus reference), harm units per run, "
+                             f"mean (95% CI); * marks a detectable difference (interval excludes "
+                             f"0 and at least {fmt(threshold)} harm units)."
+                             + ("" if len(shown) == len(results.variants) else
+                                f" {len(shown)} of {len(results.variants)} variants shown."))
+            report.table(*_paired_state_table(results, metric, shown, threshold))
+    if fig_module.is_design(results):
+        from .uncertainty import parameter_rows
+
+        report.heading(2, "Uncertainty over the design's parameters")
+        report.paragraph("Spearman rank correlation of each sampled parameter with the expected "
+                         "regional harm and loss of the design points (bootstrap 95% CI over "
+                         "points), and the change in regional harm across the parameter's range "
+                         "from a least-squares line. Variance-based (Sobol') indices are not "
+                         "computed from a hypercube.")
+        report.table(["parameter", "range", "rank corr. with harm", "rank corr. with loss",
+                      "harm change over range"],
+                     [[r["parameter"], f"{fmt(r['low'])} to {fmt(r['high'])}",
+                       fmt_ci(*r["rho_harm"]), fmt_ci(*r["rho_loss"]), fmt(r["harm_change"])]
+                      for r in parameter_rows(results)])
     if len(results.variants) > 1:
-        reference = results.variants[results.reference]
         report.heading(2, f"Paired differences against variant {reference.index} ({reference.label})")
         report.paragraph("Change in regional harm and loss (variant minus reference), harm units "
                          "per run, mean (95% CI), and the harm change as a percentage of the "
@@ -404,4 +416,9 @@ def build(results, out_dir, svg=False, log=None):
         handle.write(report.markdown())
     with open(os.path.join(out_dir, "report.html"), "w", encoding="utf-8") as handle:
         handle.write(report.html(title))
+    from .explorer import write as write_explorer
+
+    explorer = write_explorer(results, os.path.join(out_dir, "explorer.html"))
+    if log:
+        log(f"wrote {explorer}")
     return md_path

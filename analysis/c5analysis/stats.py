@@ -11,9 +11,10 @@ def t_quantile(dof):
     if dof <= 0:
         return float("nan")
     try:
-        from scipy.stats import t as student_t
+        # scipy.special, not scipy.stats: the same quantile, a fifth of the import time.
+        from scipy.special import stdtrit
 
-        return float(student_t.ppf(0.5 + CONFIDENCE / 2, dof))
+        return float(stdtrit(dof, 0.5 + CONFIDENCE / 2))
     except ImportError:  # pragma: no cover - Debian ships scipy, but keep working without it
         return 1.959963984540054
 

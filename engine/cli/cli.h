@@ -21,6 +21,9 @@ struct cli_command {
 
 /* The table lives in main.c; commands find each other through it. */
 extern const struct cli_command cli_commands[];
+/* argv[0] as c5sim was invoked (e.g. build/engine/cli/c5sim): hints that show a command to
+ * paste print it, since a bare "c5sim" is often not on PATH. */
+extern const char *cli_program;
 extern const int cli_command_count;
 
 /* Print "c5sim COMMAND: error: MESSAGE" and a hint to stderr; returns EXIT_USAGE. */

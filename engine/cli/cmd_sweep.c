@@ -21,7 +21,8 @@ void cmd_sweep_help(FILE *stream) {
             "'PATH=VALUE, PATH=VALUE'. The first variant is the reference unless --reference\n"
             "names another label. Prints, per variant, regional harm and loss with 95%% CIs and\n"
             "the paired difference in harm against the reference, with the unpaired interval\n"
-            "for contrast.\n\n"
+            "for contrast. The grid's points are stored as /design (method 'grid'): one\n"
+            "numeric column per --vary path, a text value as its position in levels_<j>.\n\n"
             "Instead of a grid, --lhs N samples N points of a Latin hypercube over the --range\n"
             "declarations (each range cut into N equal strata, one point per stratum, strata\n"
             "matched across parameters at random), seeded from the run seed (-s): the same seed\n"
@@ -55,7 +56,51 @@ static struct {
     int n_ranges;
     struct plan_design design;
     char *command_line; /* the full command line, --lhs and --range included */
+    int grid;           /* design holds the --vary grid (method "grid"), not a sample */
+    char *levels[RUN_OPTIONS_MAX_LIST]; /* text axes: their values, comma-joined; else NULL */
 } sweep_design;
+
+/* A grid sweep's points as a design too, so that readers get one numeric column per swept
+ * parameter instead of parsing labels: numbers at their values, a text axis (withhold,full)
+ * at the position of its value, the values listed in the attribute levels_<j>. */
+static int record_grid(const struct plan_axis *axes, int n_axes) {
+    struct plan_design *design = &sweep_design.design;
+    long points = 1;
+    for (int a = 0; a < n_axes; a++) points *= axes[a].n_values;
+    design->names = calloc((size_t)n_axes, sizeof *design->names);
+    design->values = malloc((size_t)points * (size_t)n_axes * sizeof *design->values);
+    if (!design->names || !design->values) return -1;
+    design->n_points = (int)points;
+    design->n_parameters = n_axes;
+    for (int a = 0; a < n_axes; a++) {
+        if (!(design->names[a] = strdup(axes[a].path))) return -1;
+        int numeric = 1;
+        size_t length = 1;
+        for (int k = 0; k < axes[a].n_values; k++) {
+            char *end;
+            strtod(axes[a].values[k], &end);
+            if (end == axes[a].values[k] || *end != '\0') numeric = 0;
+            length += strlen(axes[a].values[k]) + 1;
+        }
+        if (numeric) continue;
+        if (!(sweep_design.levels[a] = calloc(length, 1))) return -1;
+        for (int k = 0; k < axes[a].n_values; k++) {
+            if (k > 0) strcat(sweep_design.levels[a], ",");
+            strcat(sweep_design.levels[a], axes[a].values[k]);
+        }
+    }
+    for (long p = 0; p < points; p++) {
+        long rest = p; /* the first axis varies slowest, as plan_add_grid orders them */
+        for (int a = n_axes - 1; a >= 0; a--) {
+            int k = (int)(rest % axes[a].n_values);
+            rest /= axes[a].n_values;
+            design->values[p * n_axes + a] =
+                sweep_design.levels[a] ? (double)k : strtod(axes[a].values[k], NULL);
+        }
+    }
+    sweep_design.grid = 1;
+    return 0;
+}
 
 static int select_reference(struct run_session *session) {
     const char *wanted = session->options->reference;
@@ -116,6 +161,10 @@ static int build_plan(struct run_session *session) {
     }
     if (code == 0 && plan_add_grid(session->plan, axes, n_axes, err, sizeof err) < 0)
         code = cli_usage_error("sweep", "%s", err);
+    if (code == 0 && record_grid(axes, n_axes) != 0) {
+        fprintf(stderr, "c5sim sweep: error: out of memory\n");
+        code = EXIT_RUNTIME;
+    }
     for (int i = 0; i < n_axes; i++) plan_axis_free(&axes[i]);
     return code == 0 ? select_reference(session) : code;
 }
@@ -124,17 +173,29 @@ static int build_plan(struct run_session *session) {
 static int write_design(struct h5out *out) {
     const struct plan_design *design = &sweep_design.design;
     size_t shape[2] = {(size_t)design->n_points, (size_t)design->n_parameters};
-    int status = h5out_write_doubles(out, "/design", 2, shape, design->values, "-",
-                                     "Latin hypercube design: the value of each parameter (column, "
-                                     "named in /design_parameter) at each point (row); point p is "
-                                     "variant p",
-                                     "point,parameter");
+    const char *what =
+        sweep_design.grid
+            ? "grid sweep design: the value of each swept parameter (column, named in "
+              "/design_parameter) at each point (row), a text value as its position in the "
+              "attribute levels_<column>; point p is variant p"
+            : "Latin hypercube design: the value of each parameter (column, named in "
+              "/design_parameter) at each point (row); point p is variant p";
+    int status =
+        h5out_write_doubles(out, "/design", 2, shape, design->values, "-", what, "point,parameter");
     if (status == 0)
         status = h5out_write_strings(out, "/design_parameter", design->n_parameters,
                                      (const char *const *)design->names,
                                      "parameter paths, the columns of /design");
-    if (status == 0) status = h5out_set_attr_string(out, "/design", "method", "latin_hypercube");
+    if (status == 0)
+        status = h5out_set_attr_string(out, "/design", "method",
+                                       sweep_design.grid ? "grid" : "latin_hypercube");
     if (status == 0) status = h5out_set_attr_int(out, "/design", "first_variant", 0);
+    for (int j = 0; status == 0 && j < design->n_parameters; j++) {
+        if (!sweep_design.levels[j]) continue;
+        char name[32];
+        snprintf(name, sizeof name, "levels_%d", j);
+        status = h5out_set_attr_string(out, "/design", name, sweep_design.levels[j]);
+    }
     if (status == 0 && sweep_design.command_line)
         status = h5out_set_attr_string(out, "/", "command_line", sweep_design.command_line);
     if (status != 0) fprintf(stderr, "c5sim sweep: error: %s\n", h5out_error(out));
@@ -142,7 +203,7 @@ static int write_design(struct h5out *out) {
 }
 
 static int report(struct run_session *session) {
-    if (session->out && sweep_design.points > 0) {
+    if (session->out && (sweep_design.points > 0 || sweep_design.grid)) {
         int code = write_design(session->out);
         if (code != 0) return code;
     }
@@ -215,6 +276,7 @@ int cmd_sweep(int argc, char **argv) {
     }
     plan_design_free(&sweep_design.design);
     free(sweep_design.command_line);
+    for (int j = 0; j < RUN_OPTIONS_MAX_LIST; j++) free(sweep_design.levels[j]);
     memset(&sweep_design, 0, sizeof sweep_design);
     free(rest);
     return code;

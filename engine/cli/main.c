@@ -105,7 +105,10 @@ static int cmd_help(int argc, char **argv) {
     return EXIT_OK;
 }
 
+const char *cli_program = "c5sim";
+
 int main(int argc, char **argv) {
+    if (argc > 0 && argv[0] && argv[0][0]) cli_program = argv[0];
     if (argc < 2) {
         print_usage(stderr);
         return EXIT_USAGE;
@@ -119,7 +122,13 @@ int main(int argc, char **argv) {
         print_version(stdout);
         return EXIT_OK;
     }
-    if (name[0] == '-') return cli_usage_error(NULL, "unknown option '%s'", name);
+    if (name[0] == '-') {
+        static const char *const options[] = {"--help", "--version"};
+        const char *guess = closest_name(name, options, 2);
+        if (guess)
+            return cli_usage_error(NULL, "unknown option '%s' (did you mean '%s'?)", name, guess);
+        return cli_usage_error(NULL, "unknown option '%s'", name);
+    }
     const struct cli_command *command = find_command(name);
     if (!command) {
         const char *guess = closest_command(name);

@@ -10,6 +10,7 @@
 #include "../io/h5in.h"
 #include "../run/dist.h"
 #include "../util/memory.h"
+#include "../util/names.h"
 #include "cli.h"
 #include "run_options.h"
 
@@ -94,6 +95,39 @@ static int take_value(int argc, char **argv, int *i, const char *short_name, con
     return 0;
 }
 
+enum { RUN_FEW_REPLICATES = 30 }; /* as analysis/c5analysis/findings.py FEW_REPLICATES */
+
+/* An option no branch of parse_options took: a sweep option outside `sweep` points there; a
+ * typo gets the closest known option ("--event": did you mean '--events'?). */
+static int unknown_option(const struct run_command *command, const char *arg) {
+    static const char *const common[] = {
+        "--replicates", "--seed",  "--threads",   "--set",    "--output",    "--resume",
+        "--max-memory", "--force", "--quiet",     "--series", "--no-series", "--events",
+        "--help",       "--vary",  "--reference", "--lhs",    "--range"};
+    enum { N_COMMON = sizeof common / sizeof common[0], N_SWEEP = 4 };
+    char bare[64];
+    size_t length = strcspn(arg, "=");
+    if (length >= sizeof bare) length = sizeof bare - 1;
+    memcpy(bare, arg, length);
+    bare[length] = '\0';
+    if (!command->accepts_sweep_options) {
+        for (int i = N_COMMON - N_SWEEP; i < N_COMMON; i++)
+            if (strcmp(bare, common[i]) == 0)
+                return cli_usage_error(command->name,
+                                       "%s is an option of 'sweep', which runs one variant per "
+                                       "value: c5sim sweep SCENARIO %s PATH=... (see c5sim sweep "
+                                       "--help)",
+                                       bare,
+                                       strcmp(bare, "--range") == 0 ? "--lhs N --range" : bare);
+    }
+    int known = command->accepts_sweep_options ? N_COMMON : N_COMMON - N_SWEEP;
+    const char *guess = closest_name(bare, common, known);
+    if (guess)
+        return cli_usage_error(command->name, "unknown option '%s' (did you mean '%s'?)", arg,
+                               guess);
+    return cli_usage_error(command->name, "unknown option '%s'", arg);
+}
+
 static int parse_options(const struct run_command *command, int argc, char **argv,
                          struct run_options *options) {
     memset(options, 0, sizeof *options);
@@ -163,7 +197,7 @@ static int parse_options(const struct run_command *command, int argc, char **arg
         } else if (strcmp(arg, "--events") == 0) {
             options->events = 1;
         } else {
-            return cli_usage_error(name, "unknown option '%s'", arg);
+            return unknown_option(command, arg);
         }
     }
     if (!options->scenario_path) return cli_usage_error(name, "no scenario file given");
@@ -267,7 +301,10 @@ static char *joined_overrides(const struct run_options *options) {
 
 /* How to continue: the command line without -o, --force and --resume, plus --resume. */
 static void print_resume_hint(int argc, char **argv, const char *partial) {
-    fprintf(stderr, "To continue it: c5sim");
+    const char *program = cli_program;
+    int plain_program = strspn(program, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789-_./=:,+@%") == strlen(program);
+    fprintf(stderr, plain_program ? "To continue it: %s" : "To continue it: '%s'", program);
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--force") == 0) continue;
@@ -573,6 +610,15 @@ static int run_command_body(const struct run_command *command, int argc, char **
         goto done;
     }
     code = command->report(&session);
+    if (code == 0 && session.plan->replicates < RUN_FEW_REPLICATES && !options.quiet)
+        /* With a handful of replicates the t-intervals above are wide and symmetric, so harm
+         * bounds can print below 0; say so rather than let them read as findings. */
+        fprintf(stderr,
+                "c5sim %s: warning: only %d replicate%s per variant: the 95%% intervals are "
+                "rough (a bound below 0 means the data do not pin it down); use -r %d or more "
+                "for figures to brief from\n",
+                name, session.plan->replicates, session.plan->replicates == 1 ? "" : "s",
+                RUN_FEW_REPLICATES);
     if (code == 0 && session.out) {
         struct h5out *out = session.out;
         session.out = NULL;

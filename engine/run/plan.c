@@ -113,12 +113,24 @@ static int append_value(struct plan_axis *axis, const char *text, size_t length)
 }
 
 /* A:B:STEP, all numbers. Returns 1 if `spec` is a range (parsed into axis), 0 if it is not a
- * range, -1 on an invalid range (message in err). */
+ * range, -1 on an invalid range (message in err), -2 for A:B with no step (no message). */
 static int parse_range(const char *spec, struct plan_axis *axis, char *err, size_t errlen) {
     const char *first = strchr(spec, ':');
     if (!first) return 0;
     const char *second = strchr(first + 1, ':');
-    if (!second || strchr(second + 1, ':')) return 0;
+    if (!second) {
+        /* "0:1" is a range without its step, not a text value: say how a range is written. */
+        char a[64], b[64];
+        double ignored;
+        size_t la = (size_t)(first - spec), lb = strlen(first + 1);
+        if (la == 0 || lb == 0 || la >= sizeof a || lb >= sizeof b) return 0;
+        memcpy(a, spec, la);
+        a[la] = '\0';
+        memcpy(b, first + 1, lb + 1);
+        if (!parse_number(a, &ignored) || !parse_number(b, &ignored)) return 0;
+        return -2; /* the caller, which knows the path, says how to write it */
+    }
+    if (strchr(second + 1, ':')) return 0;
     char parts[3][64];
     size_t lengths[3] = {(size_t)(first - spec), (size_t)(second - first - 1), strlen(second + 1)};
     const char *starts[3] = {spec, first + 1, second + 1};
@@ -177,6 +189,14 @@ int plan_axis_parse(const char *text, struct plan_axis *axis, char *err, size_t 
         return -1;
     }
     int range = parse_range(spec, axis, err, errlen);
+    if (range == -2) {
+        const char *colon = strchr(spec, ':');
+        snprintf(err, errlen,
+                 "--vary %s: a range needs a step: PATH=A:B:STEP, e.g. %s=%.*s:%s:0.25 (or list "
+                 "the values: %s=%.*s,%s)",
+                 text, axis->path, (int)(colon - spec), spec, colon + 1, axis->path,
+                 (int)(colon - spec), spec, colon + 1);
+    }
     if (range < 0) {
         plan_axis_free(axis);
         return -1;

@@ -56,6 +56,9 @@ struct runner *runner_alloc(const struct scenario *base, const struct plan *plan
             /* Say which variant failed: its label goes in front of the scenario's messages. */
             for (int e = 0; e < errors->count; e++) {
                 const char *old = errors->messages[e];
+                /* A message that already names the override (its origin, "sweep PATH=V")
+                 * needs no second copy of the label in front of it. */
+                if (strstr(old, variant->label)) continue;
                 size_t length = strlen(old) + strlen(variant->label) + 16;
                 char *prefixed = malloc(length);
                 if (!prefixed) break;

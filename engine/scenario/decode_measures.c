@@ -109,8 +109,10 @@ void decode_check_measures(struct decoder *d, struct scenario *s) {
             struct tree *key = NULL;
             tree_get(set, o->path, &key);
             char label[1024];
-            snprintf(label, sizeof label, "%s:%d:%d", d->filename, key ? key->line : 1,
-                     key ? key->column : 1);
+            /* The error names the measure: a path such as states.TJK.detect alone does not
+             * say that it failed inside a measure's set block. */
+            snprintf(label, sizeof label, "%s:%d:%d: measure %s", d->filename, key ? key->line : 1,
+                     key ? key->column : 1, s->world->measures[m].id);
             struct tree *value =
                 tree_parse(d->filename, o->value, strlen(o->value), label, o->path, d->errors);
             if (!value || tree_set_path(copy, o->path, value, label, d->errors) != 0) {

@@ -287,14 +287,23 @@ def test_quick_sweep_output_cost(quick_result):
         sweep["output_bytes"] / (11 * 20))
 
 
+def test_quick_reports_timed(quick_result):
+    reports = quick_result["reports"]
+    assert reports["replicates"] == 20 and reports["vary"] == "sharing.level=0:1:0.25"
+    for key in ("wall_seconds_both", "cpu_seconds_sweep", "cpu_seconds_measures"):
+        assert reports[key]["n"] == 1 and 0 < reports[key]["mean"] < 120, key
+        assert reports[key]["unit"] == "s" and reports[key]["better"] == "lower"
+
+
 def test_quick_targets_listed(quick_result):
     targets = {t["name"]: t for t in quick_result["targets"]}
     assert set(targets) == {"engine_over_floor_1e5", "cost_growth_1e3_1e6",
                             "ensemble_efficiency_2", "ensemble_efficiency_2_with_output",
-                            "large_run_efficiency_2", "hdf5_share_sweep"}
-    # Quick mode lacks the 10^5 and 10^6 worlds and the 1000-replicate sweep: not judged.
+                            "large_run_efficiency_2", "hdf5_share_sweep", "quickstart_reports"}
+    # Quick mode lacks the 10^5 and 10^6 worlds, the 1000-replicate sweep and the quickstart's
+    # 200-replicate files: not judged.
     for name in ("engine_over_floor_1e5", "cost_growth_1e3_1e6", "large_run_efficiency_2",
-                 "hdf5_share_sweep"):
+                 "hdf5_share_sweep", "quickstart_reports"):
         assert targets[name]["applies"] is False and targets[name]["met"] is None
     for name in ("ensemble_efficiency_2", "ensemble_efficiency_2_with_output"):
         two_threads = quick_result["machine"]["cores"] >= 2

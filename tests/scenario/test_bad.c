@@ -49,7 +49,7 @@ static const struct bad_case bad_cases[] = {
     {"ref_partner_member", "20:38: error: partners.un.members[1]: ", "no state named CCC"},
     {"ref_agreement", "5:58: error: states.AAA.sharing.agreements.ZZZ: ", "no state named ZZZ"},
     {"ref_external_target", "17:21: error: threats.t1.targets.x: ", "external region"},
-    {"ref_measure_path", "24:7: error: states.CCC: ", "no state named CCC"},
+    {"ref_measure_path", "24:7: measure drill: error: states.CCC: ", "no state named CCC"},
     {"ref_hub_member", "5:3: error: states.BBB.sharing.policy: ", "not a hub member"},
     {"agreement_self", "5:28: error: states.AAA.sharing.agreements.AAA: ", "with itself"},
     /* reachability */
