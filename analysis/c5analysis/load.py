@@ -17,7 +17,9 @@ from .stats import mean_ci
 METRICS = (
     "harm", "arrivals", "detections", "cued_detections", "interdictions", "impacts",
     "reports_shared", "reports_withheld", "leaks", "sharing_cost", "loss", "engagements",
-    "busy_unit_ticks",
+    "busy_unit_ticks", "detections_own", "detections_border", "detections_cue",
+    "detections_network", "detections_upstream", "impacts_mitigated", "harm_mitigated",
+    "network_sent", "network_received", "network_leaked",
 )
 # The order of rows in summary/<metric> when the file does not label them.
 SUMMARY_STATISTICS = ("mean", "sd", "ci_low", "ci_high", "q05", "q50", "q95")
