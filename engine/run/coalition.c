@@ -30,28 +30,43 @@ int coalition_add_variants(struct plan *plan, const char *const *state_codes, in
                  COALITION_MAX_STATES, n_states);
         return -1;
     }
-    /* Per state: policy, by_domain removal, one agreement per other state; plus the region. */
-    int capacity = 1 + n_states * (n_states + 1);
+    /* Per state: policy, threshold, scope, by_domain removal, one agreement per other state;
+     * plus the region-wide and the defaults' by_domain. */
+    int capacity = 2 + n_states * (n_states + 3);
     struct scenario_override *list = calloc((size_t)capacity, sizeof *list);
-    char *label = malloc((size_t)n_states * 9 + 16);
+    char *label = malloc((size_t)n_states * 9 + 40);
     if (!list || !label) {
         free(list), free(label);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     int status = 0;
-    for (unsigned mask = 0; status == 0 && mask < (1u << n_states); mask++) {
+    /* Variants 0 .. 2^n - 1: the coalitions; then variant 2^n + i: everyone shares with everyone
+     * except that state i withholds (it free-rides on the grand coalition). */
+    unsigned coalitions = 1u << n_states;
+    for (unsigned item = 0; status == 0 && item < coalitions + (unsigned)n_states; item++) {
+        unsigned mask = item < coalitions ? item : coalitions - 1;
+        int rider = item < coalitions ? -1 : (int)(item - coalitions);
         int count = 0;
         char path[128];
+        /* every layer that could set sharing is overridden: per-domain rules at all three
+         * layers are removed, and each state's own policy, threshold and scope (the highest
+         * base layer) are set; each state's latency is kept (how fast its services vet a
+         * report, not whether it shares) */
         status |= add_override(list, &count, "sharing.by_domain", "~");
+        status |= add_override(list, &count, "defaults.sharing.by_domain", "~");
         for (int i = 0; i < n_states; i++) {
             snprintf(path, sizeof path, "states.%s.sharing.policy", state_codes[i]);
             status |= add_override(list, &count, path, "agreements");
+            snprintf(path, sizeof path, "states.%s.sharing.threshold", state_codes[i]);
+            status |= add_override(list, &count, path, "0");
+            snprintf(path, sizeof path, "states.%s.sharing.scope", state_codes[i]);
+            status |= add_override(list, &count, path, "all");
             snprintf(path, sizeof path, "states.%s.sharing.by_domain", state_codes[i]);
             status |= add_override(list, &count, path, "~");
             for (int j = 0; j < n_states; j++) {
                 if (j == i) continue;
-                int together = (mask >> i & 1u) && (mask >> j & 1u);
+                int together = (mask >> i & 1u) && (mask >> j & 1u) && i != rider;
                 snprintf(path, sizeof path, "states.%s.sharing.agreements.%s", state_codes[i],
                          state_codes[j]);
                 status |= add_override(list, &count, path, together ? "1" : "0");
@@ -64,12 +79,13 @@ int coalition_add_variants(struct plan *plan, const char *const *state_codes, in
                 used += (size_t)sprintf(label + used, "%s%s", first ? "" : ",", state_codes[i]);
                 first = 0;
             }
-        sprintf(label + used, "}");
+        used += (size_t)sprintf(label + used, "}");
+        if (rider >= 0) sprintf(label + used, " %s free-rides", state_codes[rider]);
         int index = status == 0 ? plan_add_variant(plan, label, list, count) : -1;
         if (index < 0)
             status = -1;
         else
-            plan->variants[index].members = mask;
+            plan->variants[index].members = rider >= 0 ? mask & ~(1u << rider) : mask;
         free_overrides(list, count);
     }
     free(list);
@@ -115,4 +131,33 @@ void coalition_leave_gain(const double *loss, int n, double *gain) {
         gain[i] = loss[(size_t)grand * (size_t)n + (size_t)i] -
                   loss[(size_t)without * (size_t)n + (size_t)i];
     }
+}
+
+void coalition_free_ride_gain(const double *loss, int n, double *gain) {
+    unsigned grand = (1u << n) - 1u;
+    for (int i = 0; i < n; i++) {
+        size_t rider = (size_t)(grand + 1u) + (size_t)i;
+        gain[i] = loss[(size_t)grand * (size_t)n + (size_t)i] - loss[rider * (size_t)n + (size_t)i];
+    }
+}
+
+void coalition_exclusion_cost(const double *loss, int n, double *cost) {
+    unsigned grand = (1u << n) - 1u;
+    for (int i = 0; i < n; i++) {
+        unsigned without = grand & ~(1u << i);
+        size_t rider = (size_t)(grand + 1u) + (size_t)i;
+        double excluded = 0, kept = 0;
+        for (int j = 0; j < n; j++) {
+            if (j == i) continue;
+            excluded += loss[(size_t)without * (size_t)n + (size_t)j];
+            kept += loss[rider * (size_t)n + (size_t)j];
+        }
+        cost[i] = excluded - kept;
+    }
+}
+
+void coalition_side_payments(const double *loss, const double *phi, int n, double *payment) {
+    unsigned grand = (1u << n) - 1u;
+    for (int i = 0; i < n; i++)
+        payment[i] = phi[i] - (loss[i] - loss[(size_t)grand * (size_t)n + (size_t)i]);
 }

@@ -13,9 +13,11 @@
 enum { COALITION_MAX_STATES = 10 };
 
 /* Add the 2^n coalition variants to `plan` in bitmask order (variant index = mask, so variant 0
- * is the empty coalition: nobody shares). Members share fully among themselves (policy
- * agreements, probability 1) and withhold from everyone else; per-domain sharing overrides are
- * removed so that the coalition rule holds in every domain. Returns 0, or -1 with err. */
+ * is the empty coalition: nobody shares), then n free-riding variants (2^n + i: every state
+ * shares with every other, except state i, which withholds and still receives). Members share
+ * fully among themselves (policy agreements, probability 1, threshold 0, scope all) and
+ * withhold from everyone else; per-domain sharing rules are removed at every layer so that the
+ * coalition rule holds in every domain; each state's latency is kept. Returns 0, or -1. */
 int coalition_add_variants(struct plan *plan, const char *const *state_codes, int n_states,
                            char *err, size_t errlen);
 
@@ -31,5 +33,20 @@ void coalition_shapley(const double *value, int n, double *phi);
 /* Gain from leaving the grand coalition: gain[i] = loss_i(grand) - loss_i(grand without i).
  * Positive: leaving lowers i's loss, so the agreement is not self-enforcing for i. */
 void coalition_leave_gain(const double *loss, int n, double *gain);
+
+/* The other deviation: free-riding. gain[i] = loss_i(grand) - loss_i(i free-rides), loss having
+ * 2^n + n rows (the free-riding variants after the coalitions). Positive: i gains by withholding
+ * while the others keep sharing with it. */
+void coalition_free_ride_gain(const double *loss, int n, double *gain);
+
+/* Is exclusion credible? cost[i] = (the others' loss when they cut i off: coalition N - i) -
+ * (their loss when they keep sharing with a free-riding i). Below 0: cutting i off is in the
+ * others' interest, so the threat of exclusion is credible. */
+void coalition_exclusion_cost(const double *loss, int n, double *cost);
+
+/* The side payments the Shapley values imply: payment[i] = phi_i - (loss_i(nobody shares) -
+ * loss_i(grand)), what i would receive (positive) or pay (negative) for the grand coalition to
+ * give each state its Shapley value. */
+void coalition_side_payments(const double *loss, const double *phi, int n, double *payment);
 
 #endif

@@ -13,6 +13,9 @@ void ensemble_coalitions_free(struct ensemble_coalitions *coalitions) {
     free(coalitions->value);
     free(coalitions->shapley);
     free(coalitions->leave_gain);
+    free(coalitions->free_ride_gain);
+    free(coalitions->exclusion_cost);
+    free(coalitions->side_payment);
     memset(coalitions, 0, sizeof *coalitions);
 }
 
@@ -21,10 +24,11 @@ int ensemble_coalitions_compute(const struct runner_results *results,
     memset(coalitions, 0, sizeof *coalitions);
     int n = results->n_states, masks = 1 << n;
     size_t replicates = (size_t)results->replicates;
-    if (n > COALITION_MAX_STATES || results->n_variants != masks) return -1;
+    if (n > COALITION_MAX_STATES || results->n_variants != masks + n) return -1;
     coalitions->n_states = n;
     coalitions->n_masks = masks;
-    double *loss = malloc((size_t)masks * (size_t)n * sizeof *loss);
+    size_t rows = (size_t)masks + (size_t)n; /* the coalitions, then the free-riders */
+    double *loss = malloc(rows * (size_t)n * sizeof *loss);
     double *value = malloc((size_t)masks * sizeof *value);
     double *phi = malloc((size_t)n * sizeof *phi);
     double *gain = malloc((size_t)n * sizeof *gain);
@@ -32,22 +36,39 @@ int ensemble_coalitions_compute(const struct runner_results *results,
     double *value_r = malloc((size_t)masks * replicates * sizeof *value_r);
     double *phi_r = malloc((size_t)n * replicates * sizeof *phi_r);
     double *gain_r = malloc((size_t)n * replicates * sizeof *gain_r);
+    double *ride_r = malloc((size_t)n * replicates * sizeof *ride_r);
+    double *cost_r = malloc((size_t)n * replicates * sizeof *cost_r);
+    double *pay_r = malloc((size_t)n * replicates * sizeof *pay_r);
+    double *extra = malloc(3 * (size_t)n * sizeof *extra);
+    coalitions->free_ride_gain = calloc((size_t)n, sizeof *coalitions->free_ride_gain);
+    coalitions->exclusion_cost = calloc((size_t)n, sizeof *coalitions->exclusion_cost);
+    coalitions->side_payment = calloc((size_t)n, sizeof *coalitions->side_payment);
     coalitions->value = calloc((size_t)masks, sizeof *coalitions->value);
     coalitions->shapley = calloc((size_t)n, sizeof *coalitions->shapley);
     coalitions->leave_gain = calloc((size_t)n, sizeof *coalitions->leave_gain);
-    int status = loss && value && phi && gain && value_r && phi_r && gain_r && coalitions->value &&
-                         coalitions->shapley && coalitions->leave_gain
+    int status = loss && value && phi && gain && value_r && phi_r && gain_r && ride_r && cost_r &&
+                         pay_r && extra && coalitions->value && coalitions->shapley &&
+                         coalitions->leave_gain && coalitions->free_ride_gain &&
+                         coalitions->exclusion_cost && coalitions->side_payment
                      ? 0
                      : -1;
     for (size_t r = 0; status == 0 && r < replicates; r++) {
-        for (int mask = 0; mask < masks; mask++) {
+        for (size_t row = 0; row < rows; row++) {
             const double *item =
-                runner_results_item(results, mask, (int)r) + (size_t)METRIC_LOSS * (size_t)n;
-            memcpy(loss + (size_t)mask * (size_t)n, item, (size_t)n * sizeof *loss);
+                runner_results_item(results, (int)row, (int)r) + (size_t)METRIC_LOSS * (size_t)n;
+            memcpy(loss + row * (size_t)n, item, (size_t)n * sizeof *loss);
         }
         coalition_values(loss, n, value);
         coalition_shapley(value, n, phi);
         coalition_leave_gain(loss, n, gain);
+        coalition_free_ride_gain(loss, n, extra);
+        coalition_exclusion_cost(loss, n, extra + n);
+        coalition_side_payments(loss, phi, n, extra + 2 * n);
+        for (int i = 0; i < n; i++) {
+            ride_r[(size_t)i * replicates + r] = extra[i];
+            cost_r[(size_t)i * replicates + r] = extra[n + i];
+            pay_r[(size_t)i * replicates + r] = extra[2 * n + i];
+        }
         for (int mask = 0; mask < masks; mask++)
             value_r[(size_t)mask * replicates + r] = value[mask];
         for (int i = 0; i < n; i++) {
@@ -65,11 +86,21 @@ int ensemble_coalitions_compute(const struct runner_results *results,
         if (status == 0)
             status = stats_summarise(gain_r + (size_t)i * replicates, 1, replicates,
                                      &coalitions->leave_gain[i]);
+        if (status == 0)
+            status = stats_summarise(ride_r + (size_t)i * replicates, 1, replicates,
+                                     &coalitions->free_ride_gain[i]);
+        if (status == 0)
+            status = stats_summarise(cost_r + (size_t)i * replicates, 1, replicates,
+                                     &coalitions->exclusion_cost[i]);
+        if (status == 0)
+            status = stats_summarise(pay_r + (size_t)i * replicates, 1, replicates,
+                                     &coalitions->side_payment[i]);
         sum += coalitions->shapley[i].value[STATS_MEAN];
     }
     if (status == 0)
         coalitions->shapley_sum_error = fabs(sum - coalitions->value[masks - 1].value[STATS_MEAN]);
     free(loss), free(value), free(phi), free(gain), free(value_r), free(phi_r), free(gain_r);
+    free(ride_r), free(cost_r), free(pay_r), free(extra);
     if (status != 0) ensemble_coalitions_free(coalitions);
     return status;
 }
@@ -129,9 +160,38 @@ int ensemble_write_coalitions(struct h5out *out, const struct ensemble_coalition
                             "is not self-enforcing for i)",
                             "state,statistic") != 0)
         status = -1;
+    const struct {
+        const char *path;
+        const struct stats_summary *rows;
+        const char *description;
+    } more[] = {
+        {"/coalitions/free_ride_gain", coalitions->free_ride_gain,
+         "loss_i(grand coalition) - loss_i(i withholds while the others keep sharing with it): "
+         "positive means free-riding lowers i's loss"},
+        {"/coalitions/exclusion_cost", coalitions->exclusion_cost,
+         "the others' loss when they cut i off (coalition N - i) minus their loss when they keep "
+         "sharing with a free-riding i: below 0, the threat of exclusion is credible"},
+        {"/coalitions/side_payment", coalitions->side_payment,
+         "Shapley value minus actual gain in the grand coalition (loss_i(nobody shares) - "
+         "loss_i(grand)): what i would receive (positive) or pay (negative)"},
+    };
+    for (size_t m = 0; status == 0 && m < sizeof more / sizeof more[0]; m++) {
+        fill_table(more[m].rows, n, table);
+        if (h5out_write_doubles(out, more[m].path, 2, state_shape, table, "harm",
+                                more[m].description, "state,statistic") != 0)
+            status = -1;
+    }
     free(table), free(members), free(codes);
     if (status != 0) snprintf(err, errlen, "%s", h5out_error(out));
     return status;
+}
+
+/* A deviation helps the deviator when the whole interval is above zero. */
+static const char *verdict_of(const double *g) {
+    return g[STATS_CI_LOW] > 0                             ? "no (deviating helps)"
+           : g[STATS_CI_HIGH] < 0                          ? "yes"
+           : g[STATS_CI_LOW] == 0 && g[STATS_CI_HIGH] == 0 ? "indifferent"
+                                                           : "undecided";
 }
 
 void ensemble_print_coalitions(FILE *stream, const struct ensemble_coalitions *coalitions,
@@ -142,20 +202,20 @@ void ensemble_print_coalitions(FILE *stream, const struct ensemble_coalitions *c
             "Coalitions: %d states, %d coalitions x %d replicates; mean [95%% CI], "
             "paired by replicate\n",
             n, masks, plan->replicates);
-    fprintf(stream, "%-8s %-32s %-32s %s\n", "state", "Shapley value", "gain from leaving",
-            "self-enforcing");
+    fprintf(stream, "%-8s %-28s %-28s %-28s %s\n", "state", "Shapley value", "gain from leaving",
+            "gain from free-riding", "self-enforcing (exclusion / free-riding)");
     for (int i = 0; i < n; i++) {
         const double *s = coalitions->shapley[i].value, *g = coalitions->leave_gain[i].value;
+        const double *f = coalitions->free_ride_gain[i].value;
+        char third[96];
         snprintf(cell, sizeof cell, "%.4g [%.4g, %.4g]", s[STATS_MEAN], s[STATS_CI_LOW],
                  s[STATS_CI_HIGH]);
         snprintf(other, sizeof other, "%.4g [%.4g, %.4g]", g[STATS_MEAN], g[STATS_CI_LOW],
                  g[STATS_CI_HIGH]);
-        /* Leaving helps i when the whole interval is above zero. */
-        const char *verdict = g[STATS_CI_LOW] > 0                             ? "no (leaving helps)"
-                              : g[STATS_CI_HIGH] < 0                          ? "yes"
-                              : g[STATS_CI_LOW] == 0 && g[STATS_CI_HIGH] == 0 ? "indifferent"
-                                                                              : "undecided";
-        fprintf(stream, "%-8s %-32s %-32s %s\n", world->states[i].code, cell, other, verdict);
+        snprintf(third, sizeof third, "%.4g [%.4g, %.4g]", f[STATS_MEAN], f[STATS_CI_LOW],
+                 f[STATS_CI_HIGH]);
+        fprintf(stream, "%-8s %-28s %-28s %-28s %s / %s\n", world->states[i].code, cell, other,
+                third, verdict_of(g), verdict_of(f));
     }
     const double *grand = coalitions->value[masks - 1].value;
     fprintf(stream,
@@ -163,6 +223,24 @@ void ensemble_print_coalitions(FILE *stream, const struct ensemble_coalitions *c
             "%.2g\n",
             grand[STATS_MEAN], grand[STATS_CI_LOW], grand[STATS_CI_HIGH],
             coalitions->shapley_sum_error);
+    fprintf(stream,
+            "\nSide payments the Shapley values imply (Shapley value minus actual gain in the "
+            "grand coalition;\npositive: receives) and whether excluding a free-rider is "
+            "credible (the others' cost of cutting it off;\nbelow 0: they gain by it):\n");
+    fprintf(stream, "%-8s %-28s %-28s %s\n", "state", "side payment", "cost of exclusion",
+            "exclusion credible");
+    for (int i = 0; i < n; i++) {
+        const double *p = coalitions->side_payment[i].value;
+        const double *c = coalitions->exclusion_cost[i].value;
+        snprintf(cell, sizeof cell, "%.4g [%.4g, %.4g]", p[STATS_MEAN], p[STATS_CI_LOW],
+                 p[STATS_CI_HIGH]);
+        snprintf(other, sizeof other, "%.4g [%.4g, %.4g]", c[STATS_MEAN], c[STATS_CI_LOW],
+                 c[STATS_CI_HIGH]);
+        const char *credible = c[STATS_CI_HIGH] < 0  ? "yes"
+                               : c[STATS_CI_LOW] > 0 ? "no (cutting it off costs the others)"
+                                                     : "undecided";
+        fprintf(stream, "%-8s %-28s %-28s %s\n", world->states[i].code, cell, other, credible);
+    }
     /* The most valuable coalitions of each size, so the table stays short for 10 states. */
     fprintf(stream, "\nBest coalition of each size (v(S), loss avoided by the members):\n");
     for (int size = 1; size <= n; size++) {

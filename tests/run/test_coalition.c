@@ -12,23 +12,39 @@ Test(coalition, variants_cover_every_subset_with_overrides) {
     struct plan *plan = plan_alloc(1);
     char err[256];
     cr_assert_eq(coalition_add_variants(plan, codes, 3, err, sizeof err), 0);
-    cr_assert_eq(plan->n_variants, 8);
+    cr_assert_eq(plan->n_variants, 8 + 3); /* the coalitions, then one free-rider each */
     cr_assert_str_eq(plan->variants[0].label, "{}");
     cr_assert_str_eq(plan->variants[5].label, "{AAA,CCC}");
     cr_assert_str_eq(plan->variants[7].label, "{AAA,BBB,CCC}");
     cr_assert_eq(plan->variants[5].members, 5u);
-    /* 1 region-wide by_domain removal + per state (policy, by_domain, 2 agreements). */
+    /* by_domain removed at the region-wide and defaults layers + per state (policy, threshold,
+     * scope, by_domain, 2 agreements): every layer that could set sharing (B1, B2) */
     const struct plan_variant *v = &plan->variants[5];
-    cr_assert_eq(v->n_overrides, 1 + 3 * 4);
-    int found_inside = 0, found_outside = 0, policies = 0;
+    cr_assert_eq(v->n_overrides, 2 + 3 * 6);
+    int found_inside = 0, found_outside = 0, policies = 0, defaults = 0, thresholds = 0;
     for (int i = 0; i < v->n_overrides; i++) {
         const char *text = v->override_texts[i];
         if (strcmp(text, "states.AAA.sharing.agreements.CCC=1") == 0) found_inside = 1;
         if (strcmp(text, "states.AAA.sharing.agreements.BBB=0") == 0) found_outside = 1;
         if (strstr(text, ".sharing.policy=agreements")) policies++;
+        if (strcmp(text, "defaults.sharing.by_domain=~") == 0) defaults = 1;
+        if (strstr(text, ".sharing.threshold=0")) thresholds++;
     }
-    cr_assert(found_inside && found_outside);
+    cr_assert(found_inside && found_outside && defaults);
     cr_assert_eq(policies, 3);
+    cr_assert_eq(thresholds, 3);
+    /* variant 8 + 1: BBB free-rides on the grand coalition: it gives nothing, receives all */
+    const struct plan_variant *rider = &plan->variants[9];
+    cr_assert_str_eq(rider->label, "{AAA,BBB,CCC} BBB free-rides");
+    int gives = 0, receives = 0;
+    for (int i = 0; i < rider->n_overrides; i++) {
+        const char *text = rider->override_texts[i];
+        gives += strncmp(text, "states.BBB.sharing.agreements.", 30) == 0 && strstr(text, "=1");
+        receives += strcmp(text, "states.AAA.sharing.agreements.BBB=1") == 0 ||
+                    strcmp(text, "states.CCC.sharing.agreements.BBB=1") == 0;
+    }
+    cr_assert_eq(gives, 0);
+    cr_assert_eq(receives, 2);
     plan_free(plan);
     expect_no_leaks();
 }
