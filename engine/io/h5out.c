@@ -199,6 +199,16 @@ hid_t h5out_file_access_plist(void) {
 
 /* ---- create ------------------------------------------------------------------------------- */
 
+const char *h5out_file_kind(unsigned mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    return "not a regular file";
+}
+
 /* Check that `path` can become the output: not a directory, not an existing file unless force,
  * in a directory that exists and can be written. Messages name the path and what to do. */
 static int h5out_check_destination(const char *path, int force, char *err, size_t errlen) {
@@ -207,6 +217,13 @@ static int h5out_check_destination(const char *path, int force, char *err, size_
         if (S_ISDIR(info.st_mode)) {
             snprintf(err, errlen, "%s is a directory; give a file name such as %s/out.h5", path,
                      path);
+            return -1;
+        }
+        /* A device, FIFO or socket is never replaced, --force or not: the rename at the end
+         * would put a regular file in its place (as root, over /dev/null). */
+        if (!S_ISREG(info.st_mode)) {
+            snprintf(err, errlen, "%s is %s, not a regular file; refusing to replace it", path,
+                     h5out_file_kind(info.st_mode));
             return -1;
         }
         if (!force) {
@@ -339,9 +356,15 @@ struct h5out *h5out_create(const char *path, int force, const struct h5out_prove
             free(out);
             return NULL;
         }
-        if (S_ISDIR(info.st_mode) || unlink(out->partial_path) != 0) {
+        if (!S_ISREG(info.st_mode)) {
+            snprintf(err, errlen, "%s is %s, not a regular file; refusing to remove it",
+                     out->partial_path, h5out_file_kind(info.st_mode));
+            free(out);
+            return NULL;
+        }
+        if (unlink(out->partial_path) != 0) {
             snprintf(err, errlen, "cannot remove the stale %s: %s", out->partial_path,
-                     S_ISDIR(info.st_mode) ? "it is a directory" : strerror(errno));
+                     strerror(errno));
             free(out);
             return NULL;
         }

@@ -141,6 +141,9 @@ struct h5out {
     struct h5out_variant *variants;
 };
 
+/* "a FIFO", "a character device", ... for a refusal naming what a path is (st_mode). */
+const char *h5out_file_kind(unsigned mode);
+
 /* Record an error message (printf-style) with the innermost HDF5 error, if any; returns -1. */
 int h5out_fail(struct h5out *out, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
