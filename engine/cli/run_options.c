@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../io/h5in.h"
+#include "../io/outlock.h"
 #include "../run/dist.h"
 #include "../util/memory.h"
 #include "cli.h"
@@ -370,6 +371,20 @@ static int prepare_output(struct run_session *session, struct runner *runner,
         return EXIT_RUNTIME;
     }
     int code = 0;
+    if (options->output) {
+        /* One writer per output, before its files are read, removed or created: a second
+         * process (with or without --force) is refused, naming the first. */
+        char note[PATH_MAX + 128] = "";
+        enum outlock_status locked =
+            outlock_take(options->output, &session->lock, note, sizeof note, err, sizeof err);
+        if (locked == OUTLOCK_BUSY || locked == OUTLOCK_FAILED) {
+            fprintf(stderr, "c5sim %s: error: %s\n", name, err);
+            free(done);
+            return EXIT_RUNTIME;
+        }
+        /* OUTLOCK_NO_FOLDER: the folder cannot take files; h5out_create() says why. */
+        if (note[0]) fprintf(stderr, "c5sim %s: note: %s\n", name, note);
+    }
     if (options->resume) {
         code = check_resume_provenance(session);
         if (code == 0 && runner_results_restore(&session->results, options->resume, done, err,
@@ -587,6 +602,7 @@ static int run_command_body(const struct run_command *command, int argc, char **
 
 done:
     if (session.out) h5out_abort(session.out);
+    outlock_release(session.lock);
     free(todo);
     runner_free(runner);
     runner_results_free(&session.results);
