@@ -332,7 +332,9 @@ static void work(struct execution *execution, int is_writer) {
         }
         sim_result_clear(slot->result);
         log.count = 0;
-        if (sim_run(workspace, world, replicate, slot->result, message, sizeof message) != 0) {
+        int ran = sim_run(workspace, world, replicate, slot->result, message, sizeof message);
+        if (ran == SIM_STOPPED) break; /* stopped inside the item: it is redone on resume */
+        if (ran != 0) {
             char full[700];
             snprintf(full, sizeof full, "variant %s, replicate %d: %s",
                      plan->variants[variant].label, replicate, message);
@@ -496,7 +498,8 @@ int runner_execute_items(struct runner *runner, const struct runner_options *opt
         .options = options,
         .sim_options = {.keep_series = options->keep_series,
                         .keep_trust = options->keep_trust,
-                        .threads = inner},
+                        .threads = inner,
+                        .stop = options->stop},
         .out = hooked ? NULL : out,
         .results = hooked ? NULL : results,
         .hooks = hooks,

@@ -24,7 +24,8 @@ struct runner_options {
     size_t max_memory;           /* bytes per replicate workspace; 0 = no limit */
     int progress;                /* draw a progress bar on `progress_stream` */
     FILE *progress_stream;       /* usually stderr */
-    volatile sig_atomic_t *stop; /* set (by a signal handler) to stop between work items */
+    volatile sig_atomic_t *stop; /* set (by a signal handler) to stop: between items, and inside
+                                    an item between ticks (the item is dropped, redone on resume) */
     long stop_after_items;       /* testing (tests/dist): act as if stopped once exactly this
                                     many items of one execution are written; 0 = never */
 };
