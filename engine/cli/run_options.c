@@ -7,12 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../io/h5in.h"
 #include "../io/outlock.h"
 #include "../run/dist.h"
 #include "../util/memory.h"
 #include "cli.h"
 #include "run_options.h"
+#include "run_output.h"
 
 static volatile sig_atomic_t stop_requested = 0;
 
@@ -251,21 +251,6 @@ static struct scenario *load_base(const struct run_options *options, const char 
     return base;
 }
 
-/* The --set overrides of the base, one per line, in order: stored in the file, so that --resume
- * can refuse a .partial made with other overrides. */
-static char *joined_overrides(const struct run_options *options) {
-    size_t size = 1;
-    for (int i = 0; i < options->n_sets; i++) size += strlen(options->sets[i]) + 1;
-    char *text = malloc(size);
-    if (!text) return NULL;
-    text[0] = '\0';
-    for (int i = 0; i < options->n_sets; i++) {
-        if (i > 0) strcat(text, "\n");
-        strcat(text, options->sets[i]);
-    }
-    return text;
-}
-
 /* How to continue: the command line without -o, --force and --resume, plus --resume. */
 static void print_resume_hint(int argc, char **argv, const char *partial) {
     fprintf(stderr, "To continue it: c5sim");
@@ -283,179 +268,6 @@ static void print_resume_hint(int argc, char **argv, const char *partial) {
         fprintf(stderr, plain ? " %s" : " '%s'", arg);
     }
     fprintf(stderr, " --resume %s\n", partial);
-}
-
-/* --resume, before anything is read or reopened: the .partial must come from the same command,
- * seed, replicates, ticks, --set overrides and number of variants (h5out_resume() then checks
- * the scenario text, and each variant's label and overrides as it is reopened). Prints the
- * refusal, naming what differs; returns 0 or EXIT_USAGE. */
-static int check_resume_provenance(const struct run_session *session) {
-    const char *name = session->command, *path = session->options->resume;
-    char err[1024] = "", command[64] = "", stored[8192] = "";
-    unsigned long long seed = 0, replicates = 0, ticks = 0;
-    struct h5in *in = h5in_open(path, err, sizeof err);
-    int readable =
-        in && h5in_attr_string(in, "/", "command", command, sizeof command, err, sizeof err) == 0 &&
-        h5in_attr_u64(in, "/", "seed", &seed, err, sizeof err) == 0 &&
-        h5in_attr_u64(in, "/", "replicates", &replicates, err, sizeof err) == 0 &&
-        h5in_attr_u64(in, "/", "ticks", &ticks, err, sizeof err) == 0;
-    int has_overrides = readable ? h5in_attr_string(in, "/", "set_overrides", stored, sizeof stored,
-                                                    err, sizeof err)
-                                 : -1;
-    long variants = readable ? h5in_group_size(in, "/variants", err, sizeof err) : -1;
-    h5in_close(in);
-    if (!readable || has_overrides < 0 || variants < 0) {
-        fprintf(stderr, "c5sim %s: error: cannot resume: %s\n", name,
-                err[0] ? err : "not a c5sim output file");
-        return EXIT_USAGE;
-    }
-    if (has_overrides == 1) {
-        fprintf(stderr, "c5sim %s: error: cannot resume: %s does not record its --set overrides\n",
-                name, path);
-        return EXIT_USAGE;
-    }
-    char *wanted = joined_overrides(session->options);
-    if (!wanted) {
-        fprintf(stderr, "c5sim %s: error: out of memory\n", name);
-        return EXIT_RUNTIME;
-    }
-    for (char *c = stored; *c; c++)
-        if (*c == '\n') *c = ' ';
-    for (char *c = wanted; *c; c++)
-        if (*c == '\n') *c = ' ';
-    char differs[9000] = "";
-    if (strcmp(command, name) != 0)
-        snprintf(differs, sizeof differs, "it was written by `c5sim %s`", command);
-    else if (seed != session->base_world->seed)
-        snprintf(differs, sizeof differs, "it was run with seed %llu, this command has %llu", seed,
-                 (unsigned long long)session->base_world->seed);
-    else if (strcmp(stored, wanted) != 0)
-        snprintf(differs, sizeof differs,
-                 "it was run with --set overrides [%s], this command has [%s]", stored, wanted);
-    else if (replicates != (unsigned long long)session->plan->replicates)
-        snprintf(differs, sizeof differs, "it has %llu replicates, this command %d", replicates,
-                 session->plan->replicates);
-    else if (ticks != (unsigned long long)session->base_world->ticks)
-        snprintf(differs, sizeof differs, "it has %llu ticks, this command %d", ticks,
-                 session->base_world->ticks);
-    else if (variants != session->plan->n_variants)
-        snprintf(differs, sizeof differs, "it has %ld variants, this command %d", variants,
-                 session->plan->n_variants);
-    free(wanted);
-    if (differs[0]) {
-        fprintf(stderr, "c5sim %s: error: cannot resume %s: %s\n", name, path, differs);
-        return EXIT_USAGE;
-    }
-    return 0;
-}
-
-/* Rank 0: open the output (new, or the .partial to continue) and list the items still to run;
- * results are allocated, with the finished items' figures read back when resuming. Prints its
- * own errors; returns 0 or an exit code. */
-static int prepare_output(struct run_session *session, struct runner *runner,
-                          struct scenario *file_scenario, const char *command_line,
-                          const struct runner_options *run_options, long **todo, long *n_todo) {
-    const struct run_options *options = session->options;
-    const char *name = session->command;
-    char err[1024] = "";
-    if (runner_results_alloc(runner, &session->results, err, sizeof err) != 0) {
-        fprintf(stderr, "c5sim %s: error: %s\n", name, err);
-        return EXIT_RUNTIME;
-    }
-    long total = session->results.items_total;
-    unsigned char *done = calloc((size_t)total, 1);
-    *todo = malloc((size_t)total * sizeof **todo);
-    if (!done || !*todo) {
-        free(done);
-        fprintf(stderr, "c5sim %s: error: out of memory\n", name);
-        return EXIT_RUNTIME;
-    }
-    int code = 0;
-    if (options->output) {
-        /* One writer per output, before its files are read, removed or created: a second
-         * process (with or without --force) is refused, naming the first. */
-        char note[PATH_MAX + 128] = "";
-        enum outlock_status locked =
-            outlock_take(options->output, &session->lock, note, sizeof note, err, sizeof err);
-        if (locked == OUTLOCK_BUSY || locked == OUTLOCK_FAILED) {
-            fprintf(stderr, "c5sim %s: error: %s\n", name, err);
-            free(done);
-            return EXIT_RUNTIME;
-        }
-        /* OUTLOCK_NO_FOLDER: the folder cannot take files; h5out_create() says why. */
-        if (note[0]) fprintf(stderr, "c5sim %s: note: %s\n", name, note);
-    }
-    if (options->resume) {
-        code = check_resume_provenance(session);
-        if (code == 0 && runner_results_restore(&session->results, options->resume, done, err,
-                                                sizeof err) != 0) {
-            fprintf(stderr, "c5sim %s: error: cannot resume: %s\n", name, err);
-            code = EXIT_USAGE;
-        }
-    }
-    if (code == 0 && options->output) {
-        size_t source_length = 0;
-        const char *source = scenario_source(file_scenario, &source_length);
-        struct h5out_provenance provenance = {
-            .command = name,
-            .command_line = command_line,
-            .scenario_filename = scenario_filename(file_scenario),
-            .scenario_source = source,
-            .scenario_length = source_length,
-            .seed = session->base_world->seed,
-            .replicates = session->plan->replicates,
-            .ticks = session->base_world->ticks,
-        };
-        if (options->resume) {
-            session->out = h5out_resume(options->resume, &provenance, err, sizeof err);
-        } else {
-            session->out =
-                h5out_create(options->output, options->force, &provenance, err, sizeof err);
-            char *overrides = session->out ? joined_overrides(options) : NULL;
-            if (session->out &&
-                (!overrides ||
-                 h5out_set_attr_string(session->out, "/", "set_overrides", overrides) != 0)) {
-                snprintf(err, sizeof err, "%s",
-                         overrides ? h5out_error(session->out) : "out of memory");
-                h5out_abort(session->out);
-                session->out = NULL;
-            }
-            free(overrides);
-        }
-        if (!session->out) {
-            fprintf(stderr, "c5sim %s: error: %s%s\n", name,
-                    options->resume ? "cannot resume: " : "", err);
-            code = options->resume ? EXIT_USAGE : EXIT_RUNTIME;
-        } else if (h5out_write_world(session->out, session->base_world) != 0) {
-            fprintf(stderr, "c5sim %s: error: %s\n", name, h5out_error(session->out));
-            code = EXIT_RUNTIME;
-        } else if (runner_begin_output(runner, session->out, run_options, err, sizeof err) != 0) {
-            fprintf(stderr, "c5sim %s: error: %s%s\n", name,
-                    options->resume ? "cannot resume: " : "", err);
-            code = options->resume ? EXIT_USAGE : EXIT_RUNTIME;
-        }
-    }
-    /* What is left: every item not yet in the file. An item read back but not kept by the
-     * writer (an event log is cut at its first gap) is run again and its figures replaced. */
-    *n_todo = 0;
-    int replicates = session->plan->replicates;
-    for (long item = 0; code == 0 && item < total; item++) {
-        int in_file = session->out && options->resume &&
-                      h5out_variant_has_replicate(session->out, (int)(item / replicates),
-                                                  (int)(item % replicates));
-        if (in_file && !done[item]) {
-            fprintf(stderr, "c5sim %s: error: cannot resume: item %ld is in %s but unreadable\n",
-                    name, item, options->resume);
-            code = EXIT_USAGE;
-        }
-        if (!in_file) (*todo)[(*n_todo)++] = item;
-    }
-    session->results.items_written = total - *n_todo;
-    if (code == 0 && options->resume)
-        fprintf(stderr, "c5sim %s: resuming %s: %ld of %ld work items already done\n", name,
-                options->resume, session->results.items_written, total);
-    free(done);
-    return code;
 }
 
 static int run_command_body(const struct run_command *command, int argc, char **argv);
@@ -549,8 +361,8 @@ static int run_command_body(const struct run_command *command, int argc, char **
 
     /* Only rank 0 touches the output; every rank learns whether it could. */
     if (dist_rank() == 0)
-        code = prepare_output(&session, runner, file_scenario, command_line, &run_options, &todo,
-                              &n_todo);
+        code = run_output_prepare(&session, runner, file_scenario, command_line, &run_options,
+                                  &todo, &n_todo);
     /* Rank 0 has said why it failed and exits with its code; the others exit 0, so that
      * mpirun passes rank 0's code on. */
     if (!dist_all_ok(code == 0)) goto done;

@@ -532,7 +532,8 @@ int h5out_flush(struct h5out *out) {
             return -1;
     if (H5Fflush(out->file, H5F_SCOPE_GLOBAL) < 0)
         return h5out_io_fail(out, "cannot flush %s", out->partial_path);
-    return 0;
+    /* The checkpoint: what the journal holds now survives a power loss as well as a kill. */
+    return h5out_journal_sync(out);
 }
 
 /* Close every variant's open objects (unless the file is broken: closing may flush) and free
@@ -609,6 +610,9 @@ int h5out_finish(struct h5out *out, char *err, size_t errlen) {
         status = -1;
     }
     if (status < 0) snprintf(err, errlen, "%s", out->error);
+    /* Complete under its final name: the journal has done its job (a crash before this line
+     * leaves a journal beside OUT.h5, which --force removes). */
+    h5out_journal_close(out, status == 0);
     free(out);
     return status < 0 ? -1 : 0;
 }
@@ -622,5 +626,6 @@ void h5out_abort(struct h5out *out) {
      * (complete = 0) is all that matters. The descriptor goes when the process ends. */
     if (!out->broken) H5Fclose(out->file);
     H5Eclear2(H5E_DEFAULT);
+    h5out_journal_close(out, 0); /* kept: --resume rebuilds from it */
     free(out);
 }
