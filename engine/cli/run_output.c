@@ -206,14 +206,18 @@ static int rebuild_partial(struct run_session *session, struct runner *runner, c
 
 /* The checks of a resume against the .partial itself (provenance, scenario text, variants), for
  * their messages; nothing is written but the reopened file's `resumed` count, and the file is
- * closed again. 0 if it passes them all, else the exit code after printing why. */
+ * closed again. 0 if it passes them all or cannot be read, else the exit code after printing
+ * why. */
 static int explain_refusal(struct run_session *session, struct runner *runner,
                            const struct h5out_provenance *provenance,
                            const struct runner_options *run_options) {
     const char *name = session->command;
+    char err[1024] = "";
+    struct h5in *probe = h5in_open(session->options->resume, err, sizeof err);
+    if (!probe) return 0; /* missing or unreadable (a kill): the journal's words, then */
+    h5in_close(probe);
     int code = check_resume_provenance(session);
     if (code != 0) return code;
-    char err[1024] = "";
     struct h5out *out = h5out_resume(session->options->resume, provenance, err, sizeof err);
     if (out && runner_begin_output(runner, out, run_options, err, sizeof err) == 0) {
         h5out_abort(out);
