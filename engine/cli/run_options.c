@@ -376,10 +376,18 @@ static int run_command_body(const struct run_command *command, int argc, char **
     }
     if (status < 0) {
         fprintf(stderr, "c5sim %s: error: %s\n", name, err);
-        if (session.out)
-            fprintf(stderr, "c5sim %s: %ld of %ld work items were saved in %s (complete=0)\n", name,
-                    session.results.items_written, session.results.items_total,
-                    h5out_partial_path(session.out));
+        /* What can be resumed is what the journal holds (the .partial may be damaged by the
+         * failed write): say that, and how. */
+        if (session.out && h5out_journal_items(session.out) > 0) {
+            fprintf(stderr,
+                    "c5sim %s: %ld of %ld work items are kept in %s and can be resumed (on a full "
+                    "disk, free some space first)\n",
+                    name, h5out_journal_items(session.out), session.results.items_total,
+                    h5out_journal_path(session.out));
+            print_resume_hint(argc, argv, h5out_partial_path(session.out));
+        } else if (session.out) {
+            fprintf(stderr, "c5sim %s: no work item was kept; start again with --force\n", name);
+        }
         code = EXIT_RUNTIME;
         goto done;
     }

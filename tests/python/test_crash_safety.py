@@ -8,6 +8,7 @@ Run: /usr/bin/python3 -m pytest tests/python/test_crash_safety.py -q
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -144,6 +145,44 @@ def test_journal_of_another_run_is_refused_and_left_as_it_is(tmp_path):
     assert result.returncode == 2, result.stderr
     assert "is of another run: it has 'variant 2 sharing.level=1" in result.stderr
     assert open(journal, "rb").read() == before
+
+
+KEPT = re.compile(r"(\d+) of (\d+) work items are kept in (\S+) and can be resumed")
+
+
+def test_full_disk_says_what_can_be_resumed_and_it_can(reference, tmp_path):
+    """The issue: "200 of 250 work items were saved" in a .partial HDF5 could not open. Now the
+    message counts what the journal holds, and a resume after freeing space gets exactly that
+    many items back and the uninterrupted run's bits. As root the disk is a 1.5 MB tmpfs
+    (enlarged afterwards); otherwise RLIMIT_FSIZE stands in for it (lifted for the resume)."""
+    reference_path, _ = reference
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = os.geteuid() == 0 and subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1500k", "tmpfs", str(folder)]).returncode == 0
+
+    def small_files():
+        if not mounted:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (1500 * 1024, 1500 * 1024))
+
+    try:
+        out = folder / "full.h5"
+        failed = subprocess.run([C5SIM, *SWEEP, "-t", "2", "-o", str(out)], capture_output=True,
+                                text=True, timeout=300, preexec_fn=small_files)
+        assert failed.returncode == 1, failed.stderr
+        assert "No space left on device" in failed.stderr or "File too large" in failed.stderr
+        kept = KEPT.search(failed.stderr)
+        assert kept, failed.stderr
+        assert 0 < int(kept.group(1)) < ITEMS and kept.group(3) == f"{out}.journal"
+        assert f"--resume {out}.partial" in failed.stderr
+        assert not out.exists()
+        if mounted:
+            subprocess.run(["mount", "-o", "remount,size=256m", str(folder)], check=True)
+        assert resume_and_compare(out, reference_path, 2) == int(kept.group(1))
+    finally:
+        if mounted:
+            subprocess.run(["umount", "-l", str(folder)])
 
 
 def stderr_of(result):
