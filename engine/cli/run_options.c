@@ -355,6 +355,25 @@ static int run_command_body(const struct run_command *command, int argc, char **
         .progress_stream = stderr,
         .stop = &stop_requested,
     };
+    /* N threads hold N workspaces at once: the limit must cover them all, not one. */
+    int workspaces = runner_workspaces(&run_options, plan_item_count(session.plan));
+    int heaviest = 0;
+    size_t each = runner_workspace_bytes(runner, &heaviest);
+    if (options.max_memory > 0 && workspaces > 1 &&
+        each * (size_t)workspaces > options.max_memory) {
+        char one[32], all[32], limit[32];
+        memory_format_size(each, one, sizeof one);
+        memory_format_size(each * (size_t)workspaces, all, sizeof all);
+        memory_format_size(options.max_memory, limit, sizeof limit);
+        fprintf(stderr,
+                "c5sim %s: error: %d threads run %d replicates at once, each with a workspace of "
+                "about %s (variant %s): %s in all, above the memory limit of %s (use fewer "
+                "threads with -t, or a larger --max-memory)\n",
+                name, workspaces, workspaces, one, session.plan->variants[heaviest].label, all,
+                limit);
+        code = EXIT_USAGE;
+        goto done;
+    }
     /* Testing only (tests/dist): behave as if interrupted once this many items are written. */
     const char *stop_after = getenv("C5SIM_TEST_STOP_AFTER");
     if (stop_after) run_options.stop_after_items = atol(stop_after);

@@ -61,6 +61,14 @@ struct runner *runner_alloc(const struct scenario *base, const struct plan *plan
                             struct scenario_errors *errors);
 void runner_free(struct runner *runner);
 
+/* The largest estimated replicate workspace of the plan's variants (what one thread holds while
+ * it runs an item of that variant), and which variant it is. */
+size_t runner_workspace_bytes(const struct runner *runner, int *variant);
+
+/* How many workspaces are live at once when `n_items` items run with these options: one per
+ * thread that runs items (the memory limit must cover them all). */
+int runner_workspaces(const struct runner_options *options, long n_items);
+
 const struct world *runner_world(const struct runner *runner, int variant);
 
 /* Create /variants/k in `out` for every variant (labels, overrides, sizes). */
