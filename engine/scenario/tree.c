@@ -111,8 +111,17 @@ struct builder {
     struct frame stack[TREE_MAX_DEPTH + 1];
     int depth;
     long nodes;
+    size_t bytes, budget; /* memory the tree takes (counted before it is taken), its bound */
     struct tree *root;
 };
+
+/* What one node costs: the node, the allocator's overhead, its slots in the parent's arrays and
+ * (for a scalar) its text. Close to what the tree really takes (measured), so the bound holds. */
+static size_t node_cost(int kind, size_t text_length) {
+    size_t cost = sizeof(struct tree) + 16 + 2 * 2 * sizeof(struct tree *);
+    if (kind == TREE_SCALAR) cost += text_length + 1 + 16;
+    return cost;
+}
 
 /* The key path of the innermost open node, e.g. "states.TJK.detect" or "routes[3]". */
 static void builder_path(const struct builder *b, char *out, size_t size) {
@@ -305,6 +314,20 @@ static int event_to_node(struct builder *b, const yaml_event_t *event, struct tr
                       TREE_MAX_NODES);
         return -1;
     }
+    if (b->depth > 0 && b->stack[b->depth - 1].node->count >= TREE_MAX_ENTRIES) {
+        builder_error(b, line, column,
+                      "more than %d entries in one list or mapping (expected at most %d)",
+                      TREE_MAX_ENTRIES, TREE_MAX_ENTRIES);
+        return -1;
+    }
+    b->bytes += node_cost(kind, kind == TREE_SCALAR ? event->data.scalar.length : 0);
+    if (b->bytes > b->budget) {
+        builder_error(b, line, column,
+                      "too many values for a file of %zu bytes (holding them would take over "
+                      "%zu MiB; expected at most %d bytes of memory per byte of YAML plus %zu MiB)",
+                      b->length, b->budget >> 20, TREE_MEMORY_PER_BYTE, TREE_MEMORY_BASE >> 20);
+        return -1;
+    }
     struct tree *node = node_new(kind, line, column, b->label);
     if (!node) {
         builder_error(b, line, column, "out of memory");
@@ -344,6 +367,7 @@ struct tree *tree_parse(const char *name, const char *text, size_t length, const
                         .base_path = base_path,
                         .text = text,
                         .length = length,
+                        .budget = TREE_MEMORY_PER_BYTE * length + TREE_MEMORY_BASE,
                         .errors = errors};
     if (length > TREE_MAX_SOURCE) {
         builder_error(&b, 1, 1, "file too large (expected at most %zu MiB)", TREE_MAX_SOURCE >> 20);

@@ -14,13 +14,21 @@
 
 enum tree_kind { TREE_SCALAR, TREE_MAP, TREE_SEQ };
 
-/* Bounds on what one document may hold (each checked while parsing). */
+/* Bounds on what one document may hold (each checked while parsing, before the memory for the
+ * node that would cross it is taken). TREE_MAX_ENTRIES is the largest list the scenario accepts
+ * (routes, targets): a longer one is refused at its first extra entry, not after the whole file.
+ * The tree may take at most TREE_MEMORY_PER_BYTE bytes per byte of YAML plus TREE_MEMORY_BASE
+ * (docs/reliability.md, "Bounded loading"): a file of many tiny values is refused as soon as it
+ * crosses that, rather than at TREE_MAX_NODES. */
 enum {
     TREE_MAX_DEPTH = 64,
     TREE_MAX_NODES = 8000000,
     TREE_MAX_SCALAR = 1 << 20,
+    TREE_MAX_ENTRIES = 1000000,
+    TREE_MEMORY_PER_BYTE = 32,
 };
-#define TREE_MAX_SOURCE ((size_t)256 << 20)
+#define TREE_MEMORY_BASE ((size_t)16 << 20)
+#define TREE_MAX_SOURCE  ((size_t)256 << 20)
 
 struct tree {
     int kind;         /* enum tree_kind */
