@@ -301,6 +301,16 @@ int run_output_prepare(struct run_session *session, struct runner *runner,
             code = EXIT_USAGE;
         }
     }
+    if (code == 0 && options->output && !options->resume && !options->force && journal[0] &&
+        lstat(journal, &info) == 0) {
+        /* Checked before anything is created: a journal alone (its .partial lost) is a run
+         * that can still be resumed. */
+        fprintf(stderr,
+                "c5sim %s: error: %s exists: an interrupted run left it; continue it with "
+                "--resume %s.partial or start again with --force\n",
+                name, journal, options->output);
+        code = EXIT_RUNTIME;
+    }
     if (code == 0 && options->output && !options->resume) {
         session->out =
             open_new(session, runner, options->output, options->force, &provenance, run_options);
