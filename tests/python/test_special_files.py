@@ -9,8 +9,7 @@ import os
 import socket
 import stat
 import subprocess
-import tempfile
-import threading
+import time
 
 import pytest
 
@@ -28,20 +27,36 @@ def c5sim(*args, timeout=60):
                           stdin=subprocess.DEVNULL)
 
 
+# Each command runs under a small helper process that starts it and reports wait4()'s figure:
+# Linux keeps a process's peak resident size across fork and exec, so a command started
+# straight from this (large) pytest process would report pytest's own peak.
+MEASURE = r"""
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+err = child.stderr.read()
+_, status, usage = os.wait4(child.pid, 0)
+child.returncode = os.waitstatus_to_exitcode(status)
+sys.stderr.buffer.write(err)
+print(child.returncode, usage.ru_maxrss)
+"""
+
+
+def measured(args, timeout):
+    """Exit status, stderr, peak resident KiB and seconds of one command."""
+    start = time.monotonic()
+    result = subprocess.run(["/usr/bin/python3", "-c", MEASURE, *args], capture_output=True,
+                            text=True, timeout=timeout)
+    seconds = time.monotonic() - start
+    code, peak = (int(field) for field in result.stdout.split())
+    return code, result.stderr, peak, seconds
+
+
 def peak_rss_kib(*args, timeout=60):
-    """Exit status, stderr and the peak resident memory (KiB) of one c5sim command (wait4 gives
-    this child's own figure)."""
-    with tempfile.TemporaryFile() as err:
-        process = subprocess.Popen([C5SIM, *args], stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=err)
-        timer = threading.Timer(timeout, process.kill)
-        timer.start()
-        _, status, usage = os.wait4(process.pid, 0)
-        timer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        text = err.read().decode(errors="replace")
-    return subprocess.CompletedProcess(args, process.returncode, "", text), usage.ru_maxrss
+    """The command's result and its peak resident memory in KiB."""
+    assert os.access(C5SIM, os.X_OK), f"c5sim not built at {C5SIM} (set C5SIM)"
+    code, err, peak, _ = measured([C5SIM, *args], timeout)
+    return subprocess.CompletedProcess(args, code, "", err), peak
 
 
 @pytest.fixture
