@@ -198,23 +198,35 @@ def built_with_mpi():
         return False
 
 
-def rank_pids(root_pid):
-    """{rank: pid} of the c5sim processes below mpirun (Open MPI's OMPI_COMM_WORLD_RANK)."""
-    ranks = {}
+def children_of(parent):
+    """PIDs whose parent is `parent` (only this test's own processes are ever signalled)."""
+    found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/environ", "rb") as handle:
-                environ = handle.read().split(b"\0")
-            exe = os.readlink(f"/proc/{entry}/exe")
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if os.path.basename(exe) != "c5sim":
+        if int(fields[1]) == parent:
+            found.append(int(entry))
+    return found
+
+
+def rank_pids(mpirun_pid):
+    """{rank: pid} of the ranks this test's mpirun started (Open MPI 4 starts the local ranks as
+    its own children; OMPI_COMM_WORLD_RANK says which is which)."""
+    ranks = {}
+    for pid in children_of(mpirun_pid):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as handle:
+                environ = handle.read().split(b"\0")
+        except OSError:
             continue
         for variable in environ:
             if variable.startswith(b"OMPI_COMM_WORLD_RANK="):
-                ranks[int(variable.split(b"=")[1])] = int(entry)
+                ranks[int(variable.split(b"=")[1])] = pid
     return ranks
 
 
@@ -241,3 +253,23 @@ if MPIRUN and built_with_mpi():
                 continue
             resume_and_compare(out, reference_path, 2)
         assert killed >= 3, f"only {killed} of 5 runs had a rank killed before they finished"
+
+    def test_mpirun_exits_130_when_the_ranks_get_sigterm(tmp_path):
+        """docs/cluster.md: when the ranks themselves are signalled (as Slurm's scancel and time
+        limits do), mpirun passes on rank 0's 130, and the .partial can be resumed."""
+        out = tmp_path / "signalled.h5"
+        long_sweep = [a if a != "60" else "20000" for a in SWEEP]
+        process = subprocess.Popen(
+            [MPIRUN, "--allow-run-as-root", "--oversubscribe", "-np", "2", C5SIM, *long_sweep,
+             "-t", "1", "-o", str(out)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: journal_started(out) and len(rank_pids(process.pid)) == 2
+                 or process.poll() is not None, "both ranks and the journal")
+        assert process.poll() is None, process.stderr.read()
+        for pid in rank_pids(process.pid).values():
+            os.kill(pid, signal.SIGTERM)
+        stderr = process.communicate(timeout=120)[1]
+        assert process.returncode == 130, stderr[-3000:]
+        assert "interrupted:" in stderr and f"--resume {out}.partial" in stderr
+        with h5py.File(str(out) + ".partial", "r") as handle:
+            assert handle.attrs["complete"] == 0
