@@ -49,13 +49,32 @@ def wait_for(condition, what, timeout=60.0):
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    """The uninterrupted run, and how long it took."""
-    path = tmp_path_factory.mktemp("crash") / "reference.h5"
-    start = time.monotonic()
+    """The uninterrupted run, and the size of nearly the whole run's journal (from a run stopped
+    when all items but the last are written): kill moments are drawn along the journal's growth, so that they
+    spread over the run however fast the (shared) machine is at the time."""
+    folder = tmp_path_factory.mktemp("crash")
+    path = folder / "reference.h5"
     result = subprocess.run([C5SIM, *SWEEP, "-t", "2", "-o", str(path)], capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    return path, time.monotonic() - start
+    full = folder / "full.h5"
+    stopped = subprocess.run([C5SIM, *SWEEP, "-t", "2", "-o", str(full)], capture_output=True,
+                             text=True, timeout=300,
+                             env=dict(os.environ, C5SIM_TEST_STOP_AFTER=str(ITEMS - 1)))
+    assert stopped.returncode == 130, stopped.stderr
+    return path, os.path.getsize(str(full) + ".journal")
+
+
+def kill_moment(process, out, target):
+    """Wait until the journal has grown to `target` bytes (or the run has ended)."""
+    journal = str(out) + ".journal"
+
+    def reached():
+        try:
+            return os.path.getsize(journal) >= target
+        except OSError:
+            return False
+    wait_for(lambda: reached() or process.poll() is not None, "the kill moment", timeout=300)
 
 
 def journal_started(out):
@@ -82,7 +101,7 @@ def resume_and_compare(out, reference_path, threads):
 
 
 def test_sigkill_at_20_random_moments_resumes_to_the_same_bits(reference, tmp_path):
-    reference_path, seconds = reference
+    reference_path, journal_size = reference
     moments = random.Random(20)
     killed, saved, unreadable = 0, [], 0
     for trial in range(20):
@@ -91,7 +110,7 @@ def test_sigkill_at_20_random_moments_resumes_to_the_same_bits(reference, tmp_pa
         process = subprocess.Popen([C5SIM, *SWEEP, "-t", str(threads), "-o", str(out)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(lambda: journal_started(out) or process.poll() is not None, "the journal")
-        time.sleep(moments.uniform(0.0, 0.9 * seconds))
+        kill_moment(process, out, moments.uniform(0.0, 1.0) * journal_size)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             killed += 1
@@ -233,7 +252,7 @@ def rank_pids(mpirun_pid):
 MPIRUN = shutil.which("mpirun")
 if MPIRUN and built_with_mpi():
     def test_mpi_rank_killed_at_5_random_moments_resumes_to_the_same_bits(reference, tmp_path):
-        reference_path, seconds = reference
+        reference_path, journal_size = reference
         moments = random.Random(5)
         killed = 0
         for trial in range(5):
@@ -243,7 +262,7 @@ if MPIRUN and built_with_mpi():
                  "-t", "1", "-o", str(out)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             wait_for(lambda: journal_started(out) or process.poll() is not None, "the journal")
-            time.sleep(moments.uniform(0.0, 0.9 * seconds))
+            kill_moment(process, out, moments.uniform(0.0, 0.95) * journal_size)
             victim = rank_pids(process.pid).get(trial % 2)  # rank 1 (a worker) or 0 (the writer)
             if victim and process.poll() is None:
                 os.kill(victim, signal.SIGKILL)
