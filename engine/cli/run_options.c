@@ -7,12 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../io/h5in.h"
+#include "../io/outlock.h"
 #include "../run/dist.h"
 #include "../util/memory.h"
 #include "../util/names.h"
 #include "cli.h"
 #include "run_options.h"
+#include "run_output.h"
 
 static volatile sig_atomic_t stop_requested = 0;
 
@@ -45,17 +46,19 @@ void run_options_help(FILE *stream, int series_by_default) {
             "                       --set run.ticks=90 --set states.TJK.detect.military=0.3\n"
             "  -o, --output OUT.h5  write the HDF5 output (docs/output-format.md); without -o\n"
             "                       no file is written, only the printed summary\n"
-            "      --force          overwrite an existing OUT.h5\n"
+            "      --force          overwrite an existing OUT.h5 (and an interrupted run's\n"
+            "                       .partial and .journal); never a running process's output\n"
             "      --resume OUT.h5.partial\n"
-            "                       continue an interrupted run: the same command, scenario,\n"
-            "                       --set, seed and replicates; finished items are kept\n"
+            "                       continue an interrupted or killed run: the same command,\n"
+            "                       scenario, --set, seed and replicates; finished items are\n"
+            "                       kept (rebuilt from OUT.h5.journal)\n"
             "  -q, --quiet          no progress bar (it is drawn only when stderr is a terminal)\n"
             "      --series         keep per-tick series in the file%s\n"
             "      --no-series      drop per-tick series from the file%s\n"
             "      --events         also write the event log, one row per event (needs -o)\n"
-            "      --max-memory B   refuse a scenario whose replicate workspace needs more than\n"
-            "                       B bytes (suffixes K, M, G, T; default: half of physical\n"
-            "                       memory; 0 = no limit)\n"
+            "      --max-memory B   refuse a scenario whose replicate workspaces (one per\n"
+            "                       thread) need more than B bytes (suffixes K, M, G, T;\n"
+            "                       default: half of physical memory; 0 = no limit)\n"
             "  -h, --help           this help\n",
             series_by_default ? "" : " (default: off)",
             series_by_default ? " (default: kept)" : "");
@@ -284,21 +287,6 @@ static struct scenario *load_base(const struct run_options *options, const char 
     return base;
 }
 
-/* The --set overrides of the base, one per line, in order: stored in the file, so that --resume
- * can refuse a .partial made with other overrides. */
-static char *joined_overrides(const struct run_options *options) {
-    size_t size = 1;
-    for (int i = 0; i < options->n_sets; i++) size += strlen(options->sets[i]) + 1;
-    char *text = malloc(size);
-    if (!text) return NULL;
-    text[0] = '\0';
-    for (int i = 0; i < options->n_sets; i++) {
-        if (i > 0) strcat(text, "\n");
-        strcat(text, options->sets[i]);
-    }
-    return text;
-}
-
 /* How to continue: the command line without -o, --force and --resume, plus --resume. */
 static void print_resume_hint(int argc, char **argv, const char *partial) {
     const char *program = cli_program;
@@ -319,165 +307,6 @@ static void print_resume_hint(int argc, char **argv, const char *partial) {
         fprintf(stderr, plain ? " %s" : " '%s'", arg);
     }
     fprintf(stderr, " --resume %s\n", partial);
-}
-
-/* --resume, before anything is read or reopened: the .partial must come from the same command,
- * seed, replicates, ticks, --set overrides and number of variants (h5out_resume() then checks
- * the scenario text, and each variant's label and overrides as it is reopened). Prints the
- * refusal, naming what differs; returns 0 or EXIT_USAGE. */
-static int check_resume_provenance(const struct run_session *session) {
-    const char *name = session->command, *path = session->options->resume;
-    char err[1024] = "", command[64] = "", stored[8192] = "";
-    unsigned long long seed = 0, replicates = 0, ticks = 0;
-    struct h5in *in = h5in_open(path, err, sizeof err);
-    int readable =
-        in && h5in_attr_string(in, "/", "command", command, sizeof command, err, sizeof err) == 0 &&
-        h5in_attr_u64(in, "/", "seed", &seed, err, sizeof err) == 0 &&
-        h5in_attr_u64(in, "/", "replicates", &replicates, err, sizeof err) == 0 &&
-        h5in_attr_u64(in, "/", "ticks", &ticks, err, sizeof err) == 0;
-    int has_overrides = readable ? h5in_attr_string(in, "/", "set_overrides", stored, sizeof stored,
-                                                    err, sizeof err)
-                                 : -1;
-    long variants = readable ? h5in_group_size(in, "/variants", err, sizeof err) : -1;
-    h5in_close(in);
-    if (!readable || has_overrides < 0 || variants < 0) {
-        fprintf(stderr, "c5sim %s: error: cannot resume: %s\n", name,
-                err[0] ? err : "not a c5sim output file");
-        return EXIT_USAGE;
-    }
-    if (has_overrides == 1) {
-        fprintf(stderr, "c5sim %s: error: cannot resume: %s does not record its --set overrides\n",
-                name, path);
-        return EXIT_USAGE;
-    }
-    char *wanted = joined_overrides(session->options);
-    if (!wanted) {
-        fprintf(stderr, "c5sim %s: error: out of memory\n", name);
-        return EXIT_RUNTIME;
-    }
-    for (char *c = stored; *c; c++)
-        if (*c == '\n') *c = ' ';
-    for (char *c = wanted; *c; c++)
-        if (*c == '\n') *c = ' ';
-    char differs[9000] = "";
-    if (strcmp(command, name) != 0)
-        snprintf(differs, sizeof differs, "it was written by `c5sim %s`", command);
-    else if (seed != session->base_world->seed)
-        snprintf(differs, sizeof differs, "it was run with seed %llu, this command has %llu", seed,
-                 (unsigned long long)session->base_world->seed);
-    else if (strcmp(stored, wanted) != 0)
-        snprintf(differs, sizeof differs,
-                 "it was run with --set overrides [%s], this command has [%s]", stored, wanted);
-    else if (replicates != (unsigned long long)session->plan->replicates)
-        snprintf(differs, sizeof differs, "it has %llu replicates, this command %d", replicates,
-                 session->plan->replicates);
-    else if (ticks != (unsigned long long)session->base_world->ticks)
-        snprintf(differs, sizeof differs, "it has %llu ticks, this command %d", ticks,
-                 session->base_world->ticks);
-    else if (variants != session->plan->n_variants)
-        snprintf(differs, sizeof differs, "it has %ld variants, this command %d", variants,
-                 session->plan->n_variants);
-    free(wanted);
-    if (differs[0]) {
-        fprintf(stderr, "c5sim %s: error: cannot resume %s: %s\n", name, path, differs);
-        return EXIT_USAGE;
-    }
-    return 0;
-}
-
-/* Rank 0: open the output (new, or the .partial to continue) and list the items still to run;
- * results are allocated, with the finished items' figures read back when resuming. Prints its
- * own errors; returns 0 or an exit code. */
-static int prepare_output(struct run_session *session, struct runner *runner,
-                          struct scenario *file_scenario, const char *command_line,
-                          const struct runner_options *run_options, long **todo, long *n_todo) {
-    const struct run_options *options = session->options;
-    const char *name = session->command;
-    char err[1024] = "";
-    if (runner_results_alloc(runner, &session->results, err, sizeof err) != 0) {
-        fprintf(stderr, "c5sim %s: error: %s\n", name, err);
-        return EXIT_RUNTIME;
-    }
-    long total = session->results.items_total;
-    unsigned char *done = calloc((size_t)total, 1);
-    *todo = malloc((size_t)total * sizeof **todo);
-    if (!done || !*todo) {
-        free(done);
-        fprintf(stderr, "c5sim %s: error: out of memory\n", name);
-        return EXIT_RUNTIME;
-    }
-    int code = 0;
-    if (options->resume) {
-        code = check_resume_provenance(session);
-        if (code == 0 && runner_results_restore(&session->results, options->resume, done, err,
-                                                sizeof err) != 0) {
-            fprintf(stderr, "c5sim %s: error: cannot resume: %s\n", name, err);
-            code = EXIT_USAGE;
-        }
-    }
-    if (code == 0 && options->output) {
-        size_t source_length = 0;
-        const char *source = scenario_source(file_scenario, &source_length);
-        struct h5out_provenance provenance = {
-            .command = name,
-            .command_line = command_line,
-            .scenario_filename = scenario_filename(file_scenario),
-            .scenario_source = source,
-            .scenario_length = source_length,
-            .seed = session->base_world->seed,
-            .replicates = session->plan->replicates,
-            .ticks = session->base_world->ticks,
-        };
-        if (options->resume) {
-            session->out = h5out_resume(options->resume, &provenance, err, sizeof err);
-        } else {
-            session->out =
-                h5out_create(options->output, options->force, &provenance, err, sizeof err);
-            char *overrides = session->out ? joined_overrides(options) : NULL;
-            if (session->out &&
-                (!overrides ||
-                 h5out_set_attr_string(session->out, "/", "set_overrides", overrides) != 0)) {
-                snprintf(err, sizeof err, "%s",
-                         overrides ? h5out_error(session->out) : "out of memory");
-                h5out_abort(session->out);
-                session->out = NULL;
-            }
-            free(overrides);
-        }
-        if (!session->out) {
-            fprintf(stderr, "c5sim %s: error: %s%s\n", name,
-                    options->resume ? "cannot resume: " : "", err);
-            code = options->resume ? EXIT_USAGE : EXIT_RUNTIME;
-        } else if (h5out_write_world(session->out, session->base_world) != 0) {
-            fprintf(stderr, "c5sim %s: error: %s\n", name, h5out_error(session->out));
-            code = EXIT_RUNTIME;
-        } else if (runner_begin_output(runner, session->out, run_options, err, sizeof err) != 0) {
-            fprintf(stderr, "c5sim %s: error: %s%s\n", name,
-                    options->resume ? "cannot resume: " : "", err);
-            code = options->resume ? EXIT_USAGE : EXIT_RUNTIME;
-        }
-    }
-    /* What is left: every item not yet in the file. An item read back but not kept by the
-     * writer (an event log is cut at its first gap) is run again and its figures replaced. */
-    *n_todo = 0;
-    int replicates = session->plan->replicates;
-    for (long item = 0; code == 0 && item < total; item++) {
-        int in_file = session->out && options->resume &&
-                      h5out_variant_has_replicate(session->out, (int)(item / replicates),
-                                                  (int)(item % replicates));
-        if (in_file && !done[item]) {
-            fprintf(stderr, "c5sim %s: error: cannot resume: item %ld is in %s but unreadable\n",
-                    name, item, options->resume);
-            code = EXIT_USAGE;
-        }
-        if (!in_file) (*todo)[(*n_todo)++] = item;
-    }
-    session->results.items_written = total - *n_todo;
-    if (code == 0 && options->resume)
-        fprintf(stderr, "c5sim %s: resuming %s: %ld of %ld work items already done\n", name,
-                options->resume, session->results.items_written, total);
-    free(done);
-    return code;
 }
 
 static int run_command_body(const struct run_command *command, int argc, char **argv);
@@ -565,14 +394,33 @@ static int run_command_body(const struct run_command *command, int argc, char **
         .progress_stream = stderr,
         .stop = &stop_requested,
     };
+    /* N threads hold N workspaces at once: the limit must cover them all, not one. */
+    int workspaces = runner_workspaces(&run_options, plan_item_count(session.plan));
+    int heaviest = 0;
+    size_t each = runner_workspace_bytes(runner, &heaviest);
+    if (options.max_memory > 0 && workspaces > 1 &&
+        each * (size_t)workspaces > options.max_memory) {
+        char one[32], all[32], limit[32];
+        memory_format_size(each, one, sizeof one);
+        memory_format_size(each * (size_t)workspaces, all, sizeof all);
+        memory_format_size(options.max_memory, limit, sizeof limit);
+        fprintf(stderr,
+                "c5sim %s: error: %d threads run %d replicates at once, each with a workspace of "
+                "about %s (variant %s): %s in all, above the memory limit of %s (use fewer "
+                "threads with -t, or a larger --max-memory)\n",
+                name, workspaces, workspaces, one, session.plan->variants[heaviest].label, all,
+                limit);
+        code = EXIT_USAGE;
+        goto done;
+    }
     /* Testing only (tests/dist): behave as if interrupted once this many items are written. */
     const char *stop_after = getenv("C5SIM_TEST_STOP_AFTER");
     if (stop_after) run_options.stop_after_items = atol(stop_after);
 
     /* Only rank 0 touches the output; every rank learns whether it could. */
     if (dist_rank() == 0)
-        code = prepare_output(&session, runner, file_scenario, command_line, &run_options, &todo,
-                              &n_todo);
+        code = run_output_prepare(&session, runner, file_scenario, command_line, &run_options,
+                                  &todo, &n_todo);
     /* Rank 0 has said why it failed and exits with its code; the others exit 0, so that
      * mpirun passes rank 0's code on. */
     if (!dist_all_ok(code == 0)) goto done;
@@ -586,10 +434,18 @@ static int run_command_body(const struct run_command *command, int argc, char **
     }
     if (status < 0) {
         fprintf(stderr, "c5sim %s: error: %s\n", name, err);
-        if (session.out)
-            fprintf(stderr, "c5sim %s: %ld of %ld work items were saved in %s (complete=0)\n", name,
-                    session.results.items_written, session.results.items_total,
-                    h5out_partial_path(session.out));
+        /* What can be resumed is what the journal holds (the .partial may be damaged by the
+         * failed write): say that, and how. */
+        if (session.out && h5out_journal_items(session.out) > 0) {
+            fprintf(stderr,
+                    "c5sim %s: %ld of %ld work items are kept in %s and can be resumed (on a full "
+                    "disk, free some space first)\n",
+                    name, h5out_journal_items(session.out), session.results.items_total,
+                    h5out_journal_path(session.out));
+            print_resume_hint(argc, argv, h5out_partial_path(session.out));
+        } else if (session.out) {
+            fprintf(stderr, "c5sim %s: no work item was kept; start again with --force\n", name);
+        }
         code = EXIT_RUNTIME;
         goto done;
     }
@@ -633,6 +489,7 @@ static int run_command_body(const struct run_command *command, int argc, char **
 
 done:
     if (session.out) h5out_abort(session.out);
+    outlock_release(session.lock);
     free(todo);
     runner_free(runner);
     runner_results_free(&session.results);

@@ -43,7 +43,8 @@ struct run_session {
     const struct world *base_world; /* compiled base: names, measures, /world */
     struct plan *plan;
     struct runner_results results;
-    struct h5out *out; /* NULL without -o */
+    struct h5out *out;    /* NULL without -o */
+    struct outlock *lock; /* OUT.h5.lock, held from before the output is touched to the end */
 };
 
 struct run_command {

@@ -199,6 +199,16 @@ hid_t h5out_file_access_plist(void) {
 
 /* ---- create ------------------------------------------------------------------------------- */
 
+const char *h5out_file_kind(unsigned mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISLNK(mode)) return "a symbolic link";
+    return "not a regular file";
+}
+
 /* Check that `path` can become the output: not a directory, not an existing file unless force,
  * in a directory that exists and can be written. Messages name the path and what to do. */
 static int h5out_check_destination(const char *path, int force, char *err, size_t errlen) {
@@ -207,6 +217,13 @@ static int h5out_check_destination(const char *path, int force, char *err, size_
         if (S_ISDIR(info.st_mode)) {
             snprintf(err, errlen, "%s is a directory; give a file name such as %s/out.h5", path,
                      path);
+            return -1;
+        }
+        /* A device, FIFO or socket is never replaced, --force or not: the rename at the end
+         * would put a regular file in its place (as root, over /dev/null). */
+        if (!S_ISREG(info.st_mode)) {
+            snprintf(err, errlen, "%s is %s, not a regular file; refusing to replace it", path,
+                     h5out_file_kind(info.st_mode));
             return -1;
         }
         if (!force) {
@@ -339,9 +356,15 @@ struct h5out *h5out_create(const char *path, int force, const struct h5out_prove
             free(out);
             return NULL;
         }
-        if (S_ISDIR(info.st_mode) || unlink(out->partial_path) != 0) {
+        if (!S_ISREG(info.st_mode)) {
+            snprintf(err, errlen, "%s is %s, not a regular file; refusing to remove it",
+                     out->partial_path, h5out_file_kind(info.st_mode));
+            free(out);
+            return NULL;
+        }
+        if (unlink(out->partial_path) != 0) {
             snprintf(err, errlen, "cannot remove the stale %s: %s", out->partial_path,
-                     S_ISDIR(info.st_mode) ? "it is a directory" : strerror(errno));
+                     strerror(errno));
             free(out);
             return NULL;
         }
@@ -509,7 +532,8 @@ int h5out_flush(struct h5out *out) {
             return -1;
     if (H5Fflush(out->file, H5F_SCOPE_GLOBAL) < 0)
         return h5out_io_fail(out, "cannot flush %s", out->partial_path);
-    return 0;
+    /* The checkpoint: what the journal holds now survives a power loss as well as a kill. */
+    return h5out_journal_sync(out);
 }
 
 /* Close every variant's open objects (unless the file is broken: closing may flush) and free
@@ -586,6 +610,9 @@ int h5out_finish(struct h5out *out, char *err, size_t errlen) {
         status = -1;
     }
     if (status < 0) snprintf(err, errlen, "%s", out->error);
+    /* Complete under its final name: the journal has done its job (a crash before this line
+     * leaves a journal beside OUT.h5, which --force removes). */
+    h5out_journal_close(out, status == 0);
     free(out);
     return status < 0 ? -1 : 0;
 }
@@ -599,5 +626,6 @@ void h5out_abort(struct h5out *out) {
      * (complete = 0) is all that matters. The descriptor goes when the process ends. */
     if (!out->broken) H5Fclose(out->file);
     H5Eclear2(H5E_DEFAULT);
+    h5out_journal_close(out, 0); /* kept: --resume rebuilds from it */
     free(out);
 }

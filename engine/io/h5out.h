@@ -119,6 +119,44 @@ int h5out_set_attr_string(struct h5out *out, const char *object, const char *nam
 int h5out_set_attr_int(struct h5out *out, const char *object, const char *name, long long value);
 int h5out_set_attr_double(struct h5out *out, const char *object, const char *name, double value);
 
+/* ---- the journal: crash-safe progress (h5out_journal.c, docs/reliability.md) ----
+ * OUT.h5.journal holds one checksummed record per written item, appended as it is written and
+ * synced at every h5out_flush(); whatever kills the process, every item journaled before it can
+ * be replayed into a new .partial. `fingerprint` is text naming the run (command, seed, ...): a
+ * journal is only replayed by a command with the same one. */
+
+/* OUT.h5.journal for output OUT.h5; 0, or -1 if too long. */
+int h5out_journal_name(const char *output, char *path, size_t size);
+
+/* Start OUT.h5.journal beside a new .partial (after h5out_create). An existing journal is
+ * refused unless `replace` (--force). */
+int h5out_journal_start(struct h5out *out, const char *fingerprint, int replace);
+
+/* Where a replayed journal's intact part ends, to continue it. */
+struct h5out_journal_state {
+    long items;          /* items replayed */
+    long long valid_end; /* bytes of intact records (a torn tail after them is cut) */
+};
+
+/* Replay the journal at `path` into `out`, a new .partial whose variants are begun
+ * (h5out_create, h5out_write_world, h5out_variant_begin), through the same calls the run made:
+ * the datasets come out as they were. Records after a torn or damaged one are ignored. -1 with
+ * err if the journal is missing, of another run (its fingerprint: err names the first line that
+ * differs), or not replayable; h5out_journal_check() tells the fingerprint apart beforehand. */
+int h5out_journal_replay(struct h5out *out, const char *path, const char *fingerprint,
+                         struct h5out_journal_state *state, char *err, size_t errlen);
+
+/* 0 if the journal at `path` is this run's (its first record matches `fingerprint`), else -1
+ * with err naming the difference; reads only that record, changes nothing. */
+int h5out_journal_check(const char *path, const char *fingerprint, char *err, size_t errlen);
+
+/* Append to the journal replayed earlier (after h5out_resume of the rebuilt .partial). */
+int h5out_journal_continue(struct h5out *out, const struct h5out_journal_state *state);
+
+/* Items in the journal (0 without one), its path ("" without one). */
+long h5out_journal_items(const struct h5out *out);
+const char *h5out_journal_path(const struct h5out *out);
+
 /* Flush what is written so far (the .partial stays valid with complete = 0). */
 int h5out_flush(struct h5out *out);
 

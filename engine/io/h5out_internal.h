@@ -139,7 +139,30 @@ struct h5out {
     int resumed;      /* opened by h5out_resume(): existing objects are reopened, not created */
     char reason[256]; /* HDF5's innermost message, kept from the moment of a failure */
     struct h5out_variant *variants;
+    /* The journal (h5out_journal.c): open from h5out_journal_start()/_continue(). */
+    int journal_open, journal_fd;
+    char journal_path[PATH_MAX];
+    long long journal_end;  /* bytes of intact records */
+    long journal_items;     /* ITEM records in it */
+    int replaying;          /* replaying it: the items written are not journaled again */
+    unsigned char *pending; /* the record being built (an item waiting for its events) */
+    size_t pending_size, pending_capacity;
+    int pending_kind, pending_has_events;
 };
+
+/* Journal hooks of the writer (h5out_journal.c); no-ops without a journal. An item is appended
+ * when written; with events_follow it waits for h5out_journal_events() (one record per item). */
+int h5out_journal_item(struct h5out *out, int index, int replicate, const struct sim_result *result,
+                       const struct h5out_encoded *encoded, int events_follow);
+int h5out_journal_events(struct h5out *out, const struct sim_event *events, size_t count);
+int h5out_journal_emit_pending(struct h5out *out);
+/* Checkpoint: every record so far reaches the disk (fdatasync). */
+int h5out_journal_sync(struct h5out *out);
+/* Close it; remove it too once the output is complete. */
+void h5out_journal_close(struct h5out *out, int remove);
+
+/* "a FIFO", "a character device", ... for a refusal naming what a path is (st_mode). */
+const char *h5out_file_kind(unsigned mode);
 
 /* Record an error message (printf-style) with the innermost HDF5 error, if any; returns -1. */
 int h5out_fail(struct h5out *out, const char *format, ...) __attribute__((format(printf, 2, 3)));

@@ -134,6 +134,12 @@ struct h5out *h5out_resume(const char *path, const struct h5out_provenance *prov
         free(out);
         return NULL;
     }
+    if (!S_ISREG(info.st_mode)) {
+        snprintf(err, errlen, "%s is %s, not a regular file", out->partial_path,
+                 h5out_file_kind(info.st_mode));
+        free(out);
+        return NULL;
+    }
     if (H5Fis_hdf5(out->partial_path) <= 0) {
         snprintf(err, errlen,
                  "%s is not a readable HDF5 file (a run killed before its first flush leaves "

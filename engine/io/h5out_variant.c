@@ -520,7 +520,7 @@ static int write_encoded_chunks(struct h5out *out, const struct h5out_variant *v
 }
 
 static int check_result_shape(struct h5out *out, int index, const struct h5out_variant *variant,
-                              const struct sim_result *result) {
+                              const struct sim_result *result, int encoded) {
     if (result->n_states != variant->n_states || result->n_types != variant->n_types ||
         result->n_regions != variant->n_regions)
         return h5out_fail(out,
@@ -531,9 +531,10 @@ static int check_result_shape(struct h5out *out, int index, const struct h5out_v
     if ((variant->keep_series || variant->keep_trust) && result->ticks != variant->ticks)
         return h5out_fail(out, "variant %d: result has %d ticks, the variant %d", index,
                           result->ticks, variant->ticks);
-    if (variant->keep_series && !result->series)
+    /* Given encoded, the per-tick arrays are not read (a journal replays the encoding alone). */
+    if (variant->keep_series && !result->series && !encoded)
         return h5out_fail(out, "variant %d keeps series but the result has none", index);
-    if (variant->keep_trust && !result->trust)
+    if (variant->keep_trust && !result->trust && !encoded)
         return h5out_fail(out, "variant %d keeps trust but the result has none", index);
     return 0;
 }
@@ -555,7 +556,7 @@ int h5out_variant_write_encoded(struct h5out *out, int index, int replicate,
                           variant->replicates);
     if (variant->written[replicate])
         return h5out_fail(out, "variant %d replicate %d is already written", index, replicate);
-    if (!result || check_result_shape(out, index, variant, result) < 0)
+    if (!result || check_result_shape(out, index, variant, result, encoded != NULL) < 0)
         return result ? -1 : h5out_fail(out, "no result for variant %d", index);
 
     if (variant->keep_series || variant->keep_trust) {
@@ -574,8 +575,15 @@ int h5out_variant_write_encoded(struct h5out *out, int index, int replicate,
                                   replicate);
             encoded = variant->encoded;
         }
-        if (write_encoded_chunks(out, variant, replicate, encoded) < 0) return -1;
     }
+    /* Journaled before the file is touched: the journal is what a resume can rely on. */
+    if (h5out_journal_item(out, index, replicate, result,
+                           variant->keep_series || variant->keep_trust ? encoded : NULL,
+                           variant->keep_events) < 0)
+        return -1;
+    if ((variant->keep_series || variant->keep_trust) &&
+        write_encoded_chunks(out, variant, replicate, encoded) < 0)
+        return -1;
 
     size_t S = (size_t)variant->n_states, K = (size_t)variant->n_types;
     double *sums = calloc(S + 1, sizeof *sums);
@@ -625,8 +633,9 @@ int h5out_variant_write_events(struct h5out *out, int index, int replicate,
         return h5out_fail(out, "variant %d keeps no event log", index);
     if (replicate < 0 || replicate >= variant->replicates)
         return h5out_fail(out, "variant %d has no replicate %d", index, replicate);
+    if (count > 0 && !events) return h5out_fail(out, "variant %d: no events given", index);
+    if (h5out_journal_events(out, events, count) < 0) return -1;
     if (count == 0) return 0;
-    if (!events) return h5out_fail(out, "variant %d: no events given", index);
     struct event_row *rows = calloc(count, sizeof *rows);
     if (!rows) return h5out_fail(out, "out of memory for %zu events", count);
     for (size_t i = 0; i < count; i++) {

@@ -9,6 +9,7 @@
 #ifndef C5SIM_SIM_H
 #define C5SIM_SIM_H
 
+#include <signal.h>
 #include <stddef.h>
 #include "world.h"
 #include "metrics.h"
@@ -64,7 +65,14 @@ struct sim_options {
     /* Optional event log: called for each event in deterministic order; NULL disables. */
     void (*on_event)(void *ctx, const struct sim_event *event);
     void *event_ctx;
+    /* Optional stop flag, read between ticks: once it is non-zero sim_run() gives up the
+     * replicate and returns SIM_STOPPED, so that a signal (whose handler, in the run layer,
+     * sets it) ends even a long replicate within one tick. NULL: never stops. */
+    const volatile sig_atomic_t *stop;
 };
+
+/* sim_run() returned early because options.stop was set; the result is incomplete. */
+enum { SIM_STOPPED = 1 };
 
 struct sim_workspace;
 
@@ -79,7 +87,8 @@ void sim_result_free(struct sim_result *result);
 void sim_result_clear(struct sim_result *result);
 
 /* Run replicate `replicate` (0-based) of `world` to the end, filling `result`.
- * Returns 0, or -1 with a message in err (e.g. the pool bound was exceeded). */
+ * Returns 0, SIM_STOPPED when options.stop was set (result incomplete), or -1 with a message in
+ * err (e.g. the pool bound was exceeded). */
 int sim_run(struct sim_workspace *ws, const struct world *world, long replicate,
             struct sim_result *result, char *err, size_t errlen);
 

@@ -9,6 +9,7 @@ int tick_run(struct sim_workspace *ws, char *err, size_t errlen) {
         errlen = sizeof scratch;
     }
     for (int t = 0; t < w->ticks; t++) {
+        if (ws->options.stop && *ws->options.stop) return SIM_STOPPED;
         ws->tick = t;
         /* units whose busy time ended, burns that ended: capabilities at the start of tick t */
         for (int s = 0; s < ws->n_states; s++) {

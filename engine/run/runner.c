@@ -12,7 +12,8 @@
 
 struct runner {
     const struct plan *plan;
-    struct world **worlds; /* one per variant */
+    struct world **worlds;   /* one per variant */
+    size_t *workspace_bytes; /* one per variant: scenario_memory_estimate() of its scenario */
 };
 
 static double now_seconds(void) {
@@ -31,9 +32,12 @@ struct runner *runner_alloc(const struct scenario *base, const struct plan *plan
     struct runner *runner = calloc(1, sizeof *runner);
     if (!runner) return NULL;
     runner->plan = plan;
-    runner->worlds =
-        calloc((size_t)(plan->n_variants > 0 ? plan->n_variants : 1), sizeof *runner->worlds);
-    if (!runner->worlds) {
+    size_t variants = (size_t)(plan->n_variants > 0 ? plan->n_variants : 1);
+    runner->worlds = calloc(variants, sizeof *runner->worlds);
+    runner->workspace_bytes = calloc(variants, sizeof *runner->workspace_bytes);
+    if (!runner->worlds || !runner->workspace_bytes) {
+        free(runner->worlds);
+        free(runner->workspace_bytes);
         free(runner);
         return NULL;
     }
@@ -42,6 +46,7 @@ struct runner *runner_alloc(const struct scenario *base, const struct plan *plan
         struct scenario *scenario =
             scenario_with_overrides(base, variant->overrides, variant->n_overrides, errors);
         if (scenario) {
+            runner->workspace_bytes[v] = scenario_memory_estimate(scenario, NULL);
             runner->worlds[v] = scenario_compile(scenario, max_memory, errors);
             scenario_free(scenario);
         }
@@ -77,7 +82,25 @@ void runner_free(struct runner *runner) {
     if (!runner) return;
     for (int v = 0; v < runner->plan->n_variants; v++) world_free(runner->worlds[v]);
     free(runner->worlds);
+    free(runner->workspace_bytes);
     free(runner);
+}
+
+size_t runner_workspace_bytes(const struct runner *runner, int *variant) {
+    size_t most = 0;
+    if (variant) *variant = 0;
+    for (int v = 0; v < runner->plan->n_variants; v++)
+        if (runner->workspace_bytes[v] > most) {
+            most = runner->workspace_bytes[v];
+            if (variant) *variant = v;
+        }
+    return most;
+}
+
+int runner_workspaces(const struct runner_options *options, long n_items) {
+    int threads = options->threads > 0 ? options->threads : omp_get_num_procs();
+    /* With fewer items than threads the spare threads share the items' workspaces. */
+    return n_items > 0 && (long)threads > n_items ? (int)n_items : threads;
 }
 
 const struct world *runner_world(const struct runner *runner, int variant) {
@@ -335,7 +358,9 @@ static void work(struct execution *execution, int is_writer) {
         }
         sim_result_clear(slot->result);
         log.count = 0;
-        if (sim_run(workspace, world, replicate, slot->result, message, sizeof message) != 0) {
+        int ran = sim_run(workspace, world, replicate, slot->result, message, sizeof message);
+        if (ran == SIM_STOPPED) break; /* stopped inside the item: it is redone on resume */
+        if (ran != 0) {
             char full[700];
             snprintf(full, sizeof full, "variant %s, replicate %d: %s",
                      plan->variants[variant].label, replicate, message);
@@ -499,7 +524,8 @@ int runner_execute_items(struct runner *runner, const struct runner_options *opt
         .options = options,
         .sim_options = {.keep_series = options->keep_series,
                         .keep_trust = options->keep_trust,
-                        .threads = inner},
+                        .threads = inner,
+                        .stop = options->stop},
         .out = hooked ? NULL : out,
         .results = hooked ? NULL : results,
         .hooks = hooks,

@@ -24,7 +24,8 @@ struct runner_options {
     size_t max_memory;           /* bytes per replicate workspace; 0 = no limit */
     int progress;                /* draw a progress bar on `progress_stream` */
     FILE *progress_stream;       /* usually stderr */
-    volatile sig_atomic_t *stop; /* set (by a signal handler) to stop between work items */
+    volatile sig_atomic_t *stop; /* set (by a signal handler) to stop: between items, and inside
+                                    an item between ticks (the item is dropped, redone on resume) */
     long stop_after_items;       /* testing (tests/dist): act as if stopped once exactly this
                                     many items of one execution are written; 0 = never */
 };
@@ -59,6 +60,14 @@ struct runner;
 struct runner *runner_alloc(const struct scenario *base, const struct plan *plan, size_t max_memory,
                             struct scenario_errors *errors);
 void runner_free(struct runner *runner);
+
+/* The largest estimated replicate workspace of the plan's variants (what one thread holds while
+ * it runs an item of that variant), and which variant it is. */
+size_t runner_workspace_bytes(const struct runner *runner, int *variant);
+
+/* How many workspaces are live at once when `n_items` items run with these options: one per
+ * thread that runs items (the memory limit must cover them all). */
+int runner_workspaces(const struct runner_options *options, long n_items);
 
 const struct world *runner_world(const struct runner *runner, int variant);
 

@@ -207,7 +207,8 @@ void decode_routes(struct decoder *d, const struct tree *root) {
     w->routes = calloc((size_t)routes->count + 1, sizeof *w->routes);
     const struct tree **nodes = calloc((size_t)routes->count + 1, sizeof *nodes);
     struct route_key *keys = calloc((size_t)routes->count + 1, sizeof *keys);
-    if (!w->routes || !nodes || !keys) goto done;
+    int *positions = calloc((size_t)routes->count + 1, sizeof *positions); /* list index */
+    if (!w->routes || !nodes || !keys || !positions) goto done;
     int n = 0;
     for (int i = 0; i < routes->count; i++) {
         const struct tree *item = routes->items[i];
@@ -264,6 +265,7 @@ void decode_routes(struct decoder *d, const struct tree *root) {
         }
         w->routes[n] = (struct world_route){a, b, (int)travel, (int)crossing_ticks, bonus};
         keys[n] = (struct route_key){a < b ? a : b, a < b ? b : a, n};
+        positions[n] = i;
         nodes[n++] = item;
     }
     w->n_routes = n;
@@ -272,12 +274,9 @@ void decode_routes(struct decoder *d, const struct tree *root) {
         if (keys[i].low != keys[i - 1].low || keys[i].high != keys[i - 1].high) continue;
         int later = keys[i].index, earlier = keys[i - 1].index;
         char path[64];
-        /* Route indices in messages are list positions: find them from the node. */
-        int position = 0, first_position = 0;
-        for (int j = 0; j < routes->count; j++) {
-            if (routes->items[j] == nodes[later]) position = j;
-            if (routes->items[j] == nodes[earlier]) first_position = j;
-        }
+        /* Route indices in messages are list positions (kept as the routes were read: a search
+         * per duplicate made a file of many duplicates quadratic). */
+        int position = positions[later], first_position = positions[earlier];
         snprintf(path, sizeof path, "routes[%d]", position);
         decode_fail(d, nodes[later], path,
                     "%s - %s is joined twice (first at routes[%d], line %d; expected one route per "
@@ -288,4 +287,5 @@ void decode_routes(struct decoder *d, const struct tree *root) {
 done:
     free(nodes);
     free(keys);
+    free(positions);
 }

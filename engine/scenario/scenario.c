@@ -1,10 +1,13 @@
 /* scenario.c — the scenario API: load, overrides by path, accessors, memory estimate, compile. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../model/metrics.h"
 #include "../util/memory.h"
@@ -52,35 +55,72 @@ struct scenario *scenario_load_text(const char *name, const char *text, size_t l
     return scenario_decode(name, tree, text, length, 1, errors);
 }
 
+/* What kind of file is not a regular one, for the refusal. */
+static const char *file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a regular file";
+}
+
+/* Only a regular file is read, and only if its size is within the limit: a FIFO would block for
+ * ever, a device (/dev/zero) never ends, and a huge file would be read to the limit first. The
+ * open is non-blocking so that a FIFO without a writer cannot hang it; fstat() then refuses it
+ * before any read. */
 struct scenario *scenario_load_file(const char *path, struct scenario_errors *errors) {
-    FILE *file = fopen(path, "rb");
-    if (!file) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         errors_add(errors, "%s: error: cannot open the file (%s)", path, strerror(errno));
         return NULL;
     }
-    size_t capacity = 1 << 16, used = 0;
+    struct stat info;
+    if (fstat(fd, &info) != 0) {
+        errors_add(errors, "%s: error: cannot read the file (%s)", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(info.st_mode)) {
+        errors_add(errors, "%s: error: %s, not a scenario file (expected a regular file)", path,
+                   file_kind(info.st_mode));
+        close(fd);
+        return NULL;
+    }
+    if ((uint64_t)info.st_size > (uint64_t)TREE_MAX_SOURCE) {
+        errors_add(errors, "%s:1:1: error: file too large (%lld bytes; expected at most %zu MiB)",
+                   path, (long long)info.st_size, TREE_MAX_SOURCE >> 20);
+        close(fd);
+        return NULL;
+    }
+    /* One byte more than the size says: a file that grows meanwhile is still caught at the
+     * limit (tree_parse refuses it), never read without bound. */
+    size_t capacity = (size_t)info.st_size + 1, used = 0;
     char *text = malloc(capacity);
-    while (text) {
-        if (used == capacity) {
-            if (capacity > TREE_MAX_SOURCE) break; /* tree_parse reports the size */
-            char *bigger = realloc(text, capacity * 2);
+    int read_failed = 0;
+    while (text && used < capacity) {
+        ssize_t got = read(fd, text + used, capacity - used);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) read_failed = errno ? errno : EIO;
+        if (got <= 0) break;
+        used += (size_t)got;
+        if (used == capacity && capacity <= TREE_MAX_SOURCE) {
+            size_t more = capacity * 2 > TREE_MAX_SOURCE + 1 ? TREE_MAX_SOURCE + 1 : capacity * 2;
+            if (more <= capacity) break;
+            char *bigger = realloc(text, more);
             if (!bigger) {
                 free(text);
                 text = NULL;
                 break;
             }
             text = bigger;
-            capacity *= 2;
+            capacity = more;
         }
-        size_t got = fread(text + used, 1, capacity - used, file);
-        used += got;
-        if (got == 0) break;
     }
-    int read_failed = ferror(file);
-    fclose(file);
+    close(fd);
     if (!text || read_failed) {
         errors_add(errors, "%s: error: cannot read the file (%s)", path,
-                   text ? "read error" : "out of memory");
+                   text ? strerror(read_failed) : "out of memory");
         free(text);
         return NULL;
     }

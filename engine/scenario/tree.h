@@ -14,21 +14,36 @@
 
 enum tree_kind { TREE_SCALAR, TREE_MAP, TREE_SEQ };
 
-/* Bounds on what one document may hold (each checked while parsing). */
+/* Bounds on what one document may hold (each checked while parsing, before the memory for the
+ * node that would cross it is taken). TREE_MAX_ENTRIES is the largest list the scenario accepts
+ * (routes, targets): a longer one is refused at its first extra entry, not after the whole file.
+ * The tree may take at most TREE_MEMORY_PER_BYTE bytes per byte of YAML plus TREE_MEMORY_BASE
+ * (docs/reliability.md, "Bounded loading"): a file of many tiny values is refused as soon as it
+ * crosses that, rather than at TREE_MAX_NODES. 24 leaves room for the densest real worlds (flow
+ * style, two-character ids: about 20). */
 enum {
     TREE_MAX_DEPTH = 64,
     TREE_MAX_NODES = 8000000,
     TREE_MAX_SCALAR = 1 << 20,
+    TREE_MAX_ENTRIES = 1000000,
+    TREE_MEMORY_PER_BYTE = 24,
 };
-#define TREE_MAX_SOURCE ((size_t)256 << 20)
+#define TREE_MEMORY_BASE ((size_t)16 << 20)
+#define TREE_MAX_SOURCE  ((size_t)256 << 20)
+
+/* Scalar texts up to this long (most ids and numbers) live inside the node: the node is then
+ * 72 bytes in an 80-byte allocation instead of a node plus a separate text allocation, which is
+ * what sets the loader's memory per byte of YAML (docs/reliability.md, "Bounded loading"). */
+enum { TREE_INLINE_TEXT = 21 };
 
 struct tree {
-    int kind;         /* enum tree_kind */
-    int line, column; /* 1-based position of the node in its source */
-    char *origin;     /* NULL: from the file; else the label of the override that made it */
-    int created;      /* 1: a map key that an override path created (it named no existing key) */
-    int quoted;       /* scalar written in quotes: a string, never a number, bool or null */
-    char *text;       /* scalar text, NUL-terminated */
+    int line, column;      /* 1-based position of the node in its source */
+    unsigned char kind;    /* enum tree_kind */
+    unsigned char created; /* 1: a map key that an override path created (it named no key) */
+    unsigned char quoted;  /* scalar written in quotes: a string, never a number, bool or null */
+    char inline_text[TREE_INLINE_TEXT]; /* `text` of a short scalar (see tree_set_text) */
+    char *origin; /* NULL: from the file; else the label of the override that made it */
+    char *text;   /* scalar text, NUL-terminated: inline_text, or its own allocation */
     int count, capacity;
     struct tree **keys;  /* map: key scalars, in source order */
     struct tree **items; /* map: values; seq: items */

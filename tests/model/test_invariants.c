@@ -184,7 +184,7 @@ Test(invariants, every_tick_of_random_worlds) {
     for (int n = 0; n < WORLDS; n++) {
         struct world *w = random_world(g, T, 100 + (uint64_t)n);
         struct tally tally = {.world = w};
-        struct sim_options options = {1, 1, 1, on_event, &tally};
+        struct sim_options options = {1, 1, 1, on_event, &tally, NULL};
         struct sim_result *r = fixture_run(w, n, &options);
         int S = w->n_states;
         cr_assert_eq(tally.ticks_seen, T);
