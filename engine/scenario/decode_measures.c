@@ -113,9 +113,8 @@ void decode_check_measures(struct decoder *d, struct scenario *s) {
              * say that it failed inside a measure's set block. */
             snprintf(label, sizeof label, "%s:%d:%d: measure %s", d->filename, key ? key->line : 1,
                      key ? key->column : 1, s->world->measures[m].id);
-            struct tree *value =
-                tree_parse(d->filename, o->value, strlen(o->value), label, o->path, d->errors);
-            if (!value || tree_set_path(copy, o->path, value, label, d->errors) != 0) {
+            if (override_apply(copy, d->filename, o->path, o->value, label, d->errors, NULL,
+                               NULL) != 0) {
                 d->failures++;
                 ok = 0;
             }

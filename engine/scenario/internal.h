@@ -22,6 +22,11 @@ struct scenario {
     const struct tree **rate_nodes; /* [world->n_origins], nodes of `tree` */
     const struct tree *ticks_node;
     double *target_weights_given; /* [world->n_targets] as written, before normalising */
+    /* Paths set absolutely by overrides so far (--set, then a variant's own), with the label of
+     * the override that set each: a later absolute override of the same path from another
+     * origin is refused (it would silently replace the first). */
+    char **set_paths, **set_labels, **set_origins;
+    int n_set, set_capacity;
 };
 
 /* Decode a parsed tree (consumed) into a scenario. `check_measures`: also apply each measure's
@@ -29,6 +34,13 @@ struct scenario {
 struct scenario *scenario_decode(const char *filename, struct tree *tree, const char *source,
                                  size_t source_length, int check_measures,
                                  struct scenario_errors *errors);
+
+/* override.c: apply one override (PATH=VALUE, PATH*=K, PATH+=D, `*` segments) to a tree; each
+ * concrete path set is passed to `visit` (NULL: none) with whether it was relative. */
+typedef int (*override_visit_fn)(void *context, const char *path, int relative, const char *label);
+int override_apply(struct tree *root, const char *filename, const char *path, const char *value,
+                   const char *label, struct scenario_errors *errors, override_visit_fn visit,
+                   void *context);
 
 /* variant.c: is this parsed document a variant file? Load one (the tree is consumed). */
 int variant_is(const struct tree *root);

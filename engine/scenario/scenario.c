@@ -144,7 +144,72 @@ void scenario_free(struct scenario *s) {
     free(s->measure_count);
     free(s->rate_nodes);
     free(s->target_weights_given);
+    for (int i = 0; i < s->n_set; i++) {
+        free(s->set_paths[i]);
+        free(s->set_labels[i]);
+        free(s->set_origins[i]);
+    }
+    free(s->set_paths);
+    free(s->set_labels);
+    free(s->set_origins);
     free(s);
+}
+
+/* What scenario_with_overrides remembers of each path it sets absolutely. */
+struct settings {
+    char **paths, **labels, **origins;
+    int count, capacity;
+    const char *origin; /* of the override being applied */
+    struct scenario_errors *errors;
+};
+
+static int settings_add(struct settings *list, const char *path, const char *label,
+                        const char *origin) {
+    if (list->count == list->capacity) {
+        int capacity = list->capacity ? 2 * list->capacity : 16;
+        char **paths = realloc(list->paths, (size_t)capacity * sizeof *paths);
+        if (paths) list->paths = paths;
+        char **labels = realloc(list->labels, (size_t)capacity * sizeof *labels);
+        if (labels) list->labels = labels;
+        char **origins = realloc(list->origins, (size_t)capacity * sizeof *origins);
+        if (origins) list->origins = origins;
+        if (!paths || !labels || !origins) return -1;
+        list->capacity = capacity;
+    }
+    list->paths[list->count] = strdup(path);
+    list->labels[list->count] = strdup(label);
+    list->origins[list->count] = strdup(origin);
+    list->count++;
+    return list->paths[list->count - 1] && list->labels[list->count - 1] &&
+                   list->origins[list->count - 1]
+               ? 0
+               : -1;
+}
+
+static void settings_free(struct settings *list) {
+    for (int i = 0; i < list->count; i++) {
+        free(list->paths[i]);
+        free(list->labels[i]);
+        free(list->origins[i]);
+    }
+    free(list->paths);
+    free(list->labels);
+    free(list->origins);
+}
+
+/* Two absolute overrides of one path from different origins: the later would silently win. */
+static int check_collision(void *context, const char *path, int relative, const char *label) {
+    struct settings *list = context;
+    if (relative) return 0;
+    for (int i = 0; i < list->count; i++)
+        if (strcmp(list->paths[i], path) == 0 && strcmp(list->origins[i], list->origin) != 0) {
+            errors_add(list->errors,
+                       "%s: error: %s: also set by %s, which this would silently replace (write "
+                       "one of them relative, PATH*=K or PATH+=D, or drop one)",
+                       label, path, list->labels[i]);
+            return -1;
+        }
+    return settings_add(list, path, label, list->origin);
 }
 
 struct scenario *scenario_with_overrides(const struct scenario *base,
@@ -155,7 +220,10 @@ struct scenario *scenario_with_overrides(const struct scenario *base,
         errors_add(errors, "%s: error: out of memory", base->filename);
         return NULL;
     }
+    struct settings list = {.errors = errors};
     int failed = 0;
+    for (int i = 0; i < base->n_set && !failed; i++)
+        failed = settings_add(&list, base->set_paths[i], base->set_labels[i], base->set_origins[i]);
     /* Every override is tried, so one run of the command shows every bad one. */
     for (int i = 0; i < count; i++) {
         const struct scenario_override *o = &overrides[i];
@@ -166,18 +234,29 @@ struct scenario *scenario_with_overrides(const struct scenario *base,
             break;
         }
         snprintf(label, size, "%s %s=%s", o->origin, o->path, o->value);
-        struct tree *value =
-            tree_parse(base->filename, o->value, strlen(o->value), label, o->path, errors);
-        if (!value || tree_set_path(copy, o->path, value, label, errors) != 0) failed = 1;
+        list.origin = o->origin;
+        if (override_apply(copy, base->tree_file, o->path, o->value, label, errors, check_collision,
+                           &list) != 0)
+            failed = 1;
         free(label);
     }
     if (failed) {
         tree_free(copy);
+        settings_free(&list);
         return NULL;
     }
     /* positions in the tree refer to tree_file (a variant's base); the scenario keeps its name */
     struct scenario *variant =
         scenario_decode(base->tree_file, copy, base->source, base->source_length, 0, errors);
+    if (variant) {
+        variant->set_paths = list.paths;
+        variant->set_labels = list.labels;
+        variant->set_origins = list.origins;
+        variant->n_set = list.count;
+        variant->set_capacity = list.capacity;
+        list = (struct settings){0};
+    }
+    settings_free(&list);
     if (variant && strcmp(base->filename, base->tree_file) != 0) {
         char *filename = strdup(base->filename);
         if (!filename) {

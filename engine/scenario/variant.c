@@ -103,10 +103,9 @@ struct scenario *variant_load(const char *name, struct tree *root, const char *t
         snprintf(where, sizeof where, "%s:%d:%d", name, key->line, key->column);
         char *value_text = tree_to_text(set->items[j]);
         if (!value_text) goto nomem;
-        struct tree *value =
-            tree_parse(name, value_text, strlen(value_text), where, key->text, errors);
+        if (override_apply(copy, name, key->text, value_text, where, errors, NULL, NULL) != 0)
+            failed = 1;
         free(value_text);
-        if (!value || tree_set_path(copy, key->text, value, where, errors) != 0) failed = 1;
     }
     if (failed) goto done;
     /* the recorded source: the variant file, then its base */
