@@ -154,7 +154,6 @@ int network_share(struct sim_workspace *ws, size_t i, int s, char *err, size_t e
     const struct world *w = ws->world;
     struct sim_pool *pool = &ws->pool;
     if (!ws->has_networks || !w->network_intel || pool->network[i] < 0) return 0;
-    size_t S = (size_t)ws->n_states;
     int k = pool->type[i], t = ws->tick, slot = pool->network[i];
     const struct world_threat_type *tt = &w->types[k];
     const struct world_sharing *rule = &w->sharing[world_sd(w, s, tt->domain)];
@@ -187,21 +186,7 @@ int network_share(struct sim_workspace *ws, size_t i, int s, char *err, size_t e
     for (; candidates; candidates &= candidates - 1) {
         int j = lowest_bit(candidates);
         double u = gsl_rng_uniform(ws->rng);
-        int share;
-        switch (rule->policy) {
-            case POLICY_LEVEL:
-                share = u < rule->level;
-                break;
-            case POLICY_AGREEMENTS:
-                share = u < w->agreement[(size_t)s * S + (size_t)j];
-                break;
-            case POLICY_RECIPROCAL:
-                share = u < ws->trust[(size_t)s * S + (size_t)j];
-                break;
-            default:
-                share = 1;
-                break; /* full, hub */
-        }
+        int share = policy_shares(ws, rule, s, j, u);
         if (!share) continue;
         report.receiver = (int16_t)j;
         if (report_push(ws, &report) != 0) {

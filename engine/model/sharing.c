@@ -45,21 +45,7 @@ static int share_report(struct sim_workspace *ws, size_t i, int s, char *err, si
     for (; candidates; candidates &= candidates - 1) {
         int j = lowest_bit(candidates);
         double u = gsl_rng_uniform(ws->rng);
-        int share;
-        switch (rule->policy) {
-            case POLICY_LEVEL:
-                share = u < rule->level;
-                break;
-            case POLICY_AGREEMENTS:
-                share = u < w->agreement[(size_t)s * S + (size_t)j];
-                break;
-            case POLICY_RECIPROCAL:
-                share = u < ws->trust[(size_t)s * S + (size_t)j];
-                break;
-            default:
-                share = 1;
-                break; /* full, hub */
-        }
+        int share = policy_shares(ws, rule, s, j, u);
         if (!share) {
             withheld++;
             continue;

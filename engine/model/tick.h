@@ -69,6 +69,23 @@ static inline size_t chunk_begin(const struct sim_pool *pool, size_t c, size_t c
     return pool->live_from + n / chunks * c + n % chunks * c / chunks;
 }
 
+/* Does sender s's rule pass one report to receiver j, given the uniform u drawn for them?
+ * (docs/model.md §5.4; network reports follow the same rule, §5.9.) */
+static inline int policy_shares(const struct sim_workspace *ws, const struct world_sharing *rule,
+                                int s, int j, double u) {
+    size_t S = (size_t)ws->n_states;
+    switch (rule->policy) {
+        case POLICY_LEVEL:
+            return u < rule->level;
+        case POLICY_AGREEMENTS:
+            return u < ws->world->agreement[(size_t)s * S + (size_t)j];
+        case POLICY_RECIPROCAL:
+            return u < ws->trust[(size_t)s * S + (size_t)j];
+        default:
+            return 1; /* full, hub */
+    }
+}
+
 /* A tactical report on a threat (the channels' fields zero). */
 static inline struct sim_report report_tactical(uint64_t serial, uint64_t uid, int deliver,
                                                 int sender, int receiver, int type, int via_hub) {
