@@ -158,16 +158,9 @@ int network_share(struct sim_workspace *ws, size_t i, int s, char *err, size_t e
     const struct world_threat_type *tt = &w->types[k];
     const struct world_sharing *rule = &w->sharing[world_sd(w, s, tt->domain)];
     if (rule->policy == POLICY_WITHHOLD) return 0;
-    uint64_t self = 1ull << s, candidates;
     int hub = rule->policy == POLICY_HUB;
-    if (hub)
-        candidates = ws->hub_mask & ~self;
-    else if (rule->scope == SCOPE_NEIGHBOURS)
-        candidates = w->neighbours[s] & ws->all_mask & ~self;
-    else if (rule->scope == SCOPE_ROUTE)
-        candidates = ws->type_reach[k] & ~self; /* whoever the network's threats can meet */
-    else
-        candidates = ws->all_mask & ~self;
+    /* scope `route`: whoever the network's threats can meet */
+    uint64_t candidates = rule_candidates(ws, rule, s, ws->type_reach[k]);
     if (!candidates) return 0;
     rng_stream_set(ws->rng, ws->key[RNG_NETWORK_SHARE], pool->uid[i], (uint32_t)s);
     int sent = 0;

@@ -17,16 +17,10 @@ static int share_report(struct sim_workspace *ws, size_t i, int s, char *err, si
     int t = ws->tick, k = pool->type[i];
     const struct world_threat_type *tt = &w->types[k];
     const struct world_sharing *rule = &w->sharing[world_sd(w, s, tt->domain)];
-    uint64_t self = 1ull << s, candidates;
+    uint64_t self = 1ull << s;
     int hub = rule->policy == POLICY_HUB;
-    if (hub)
-        candidates = ws->hub_mask & ~self;
-    else if (rule->scope == SCOPE_NEIGHBOURS)
-        candidates = w->neighbours[s] & ws->all_mask & ~self;
-    else if (rule->scope == SCOPE_ROUTE)
-        candidates = ws->paths.owner_suffix[ws->paths.first[pool->path[i]] + pool->pos[i]] & ~self;
-    else
-        candidates = ws->all_mask & ~self;
+    uint64_t candidates = rule_candidates(
+        ws, rule, s, ws->paths.owner_suffix[ws->paths.first[pool->path[i]] + pool->pos[i]]);
     if (!candidates) return 0;
     double estimate = pool->estimate[i * S + (size_t)s];
     if (rule->policy == POLICY_WITHHOLD || estimate < rule->threshold) {

@@ -86,6 +86,17 @@ static inline int policy_shares(const struct sim_workspace *ws, const struct wor
     }
 }
 
+/* The states sender s's rule offers a report to: the centre's other members under the hub, else
+ * by scope; `route` is the owners the scope `route` means for this report. */
+static inline uint64_t rule_candidates(const struct sim_workspace *ws,
+                                       const struct world_sharing *rule, int s, uint64_t route) {
+    uint64_t self = 1ull << s;
+    if (rule->policy == POLICY_HUB) return ws->hub_mask & ~self;
+    if (rule->scope == SCOPE_NEIGHBOURS) return ws->world->neighbours[s] & ws->all_mask & ~self;
+    if (rule->scope == SCOPE_ROUTE) return route & ~self;
+    return ws->all_mask & ~self;
+}
+
 /* A tactical report on a threat (the channels' fields zero). */
 static inline struct sim_report report_tactical(uint64_t serial, uint64_t uid, int deliver,
                                                 int sender, int receiver, int type, int via_hub) {

@@ -266,8 +266,8 @@ Test(scenarios, routes_stay_in_the_region_unless_abroad_is_clearly_faster) {
                 cr_expect(home < 0 || home > 1.1 * (double)route,
                           "%s -> %s leaves the region (%ld ticks) though a way through the five "
                           "states takes %ld",
-                          w->regions[regions[last_owned]].id, w->regions[regions[target]].id,
-                          route, home);
+                          w->regions[regions[last_owned]].id, w->regions[regions[target]].id, route,
+                          home);
             }
             last_owned = i;
         }
