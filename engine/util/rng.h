@@ -64,4 +64,12 @@ static inline uint64_t rng_mix(uint64_t x) {
     return x ^ (x >> 31);
 }
 
+/* The problem floor's draw (benchmarks/c5bench.c, docs/performance.md), not used by the model:
+ * the cheapest counter-based uniform that passes the streams' statistical tests
+ * (tests/model/test_rng.c): two splitmix64 finalisers over (key, a, b), 53 bits, in [0, 1). */
+static inline double rng_hash_uniform_at(uint64_t key, uint64_t a, uint32_t b) {
+    uint64_t x = rng_mix(key ^ rng_mix(a ^ ((uint64_t)b << 40 | (uint64_t)b >> 24)));
+    return (double)(x >> 11) * 0x1.0p-53;
+}
+
 #endif
