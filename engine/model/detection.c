@@ -18,14 +18,31 @@ enum { CHANNEL_OWN, CHANNEL_BORDER, CHANNEL_CUE, CHANNEL_NETWORK };
  * the order own, border, cue, network; `partial[c]` (if not NULL) gets the product up to and
  * including channel c. The product is formed in the same order whatever is asked, so the
  * detection test and the channel attribution agree to the bit. */
-static inline double miss_of(const struct sim_workspace *ws, size_t i, int s, double *partial) {
+static inline double own_miss_of(const struct sim_workspace *ws, int s, int k) {
     const struct world *w = ws->world;
-    const struct sim_pool *pool = &ws->pool;
-    const struct world_threat_type *tt = &w->types[pool->type[i]];
+    const struct world_threat_type *tt = &w->types[k];
     int sd = world_sd(w, s, tt->domain);
     double p = w->detect[sd] * tt->stealth;
     if (ws->tick < ws->burn_until[sd]) p *= w->burn_factor;
-    double miss = 1.0 - p;
+    return 1.0 - p;
+}
+
+/* The own channel's miss of every (state, type) this tick, into ws->own_miss: the same value
+ * own_miss_of gives (the same operations), looked up per threat instead of recomputed. */
+static void own_miss_table(struct sim_workspace *ws) {
+    int K = ws->world->n_types;
+    for (int s = 0; s < ws->n_states; s++)
+        for (int k = 0; k < K; k++)
+            ws->own_miss[(size_t)s * (size_t)K + (size_t)k] = own_miss_of(ws, s, k);
+}
+
+static inline double miss_of(const struct sim_workspace *ws, size_t i, int s, double *partial) {
+    const struct world *w = ws->world;
+    const struct sim_pool *pool = &ws->pool;
+    int k = pool->type[i];
+    const struct world_threat_type *tt = &w->types[k];
+    int sd = world_sd(w, s, tt->domain);
+    double miss = ws->own_miss[(size_t)s * (size_t)w->n_types + (size_t)k];
     if (partial) partial[CHANNEL_OWN] = miss;
     if (pool->crossed[i]) {
         miss *= 1.0 - w->border_bonus[sd] * tt->stealth;
@@ -131,6 +148,7 @@ int detection_record(struct sim_workspace *ws, size_t i, int s, int channel) {
 int phase_detection(struct sim_workspace *ws, char *err, size_t errlen) {
     struct sim_pool *pool = &ws->pool;
     size_t chunks = chunk_total(ws);
+    own_miss_table(ws);
     if (chunks > 1) {
 #pragma omp parallel for num_threads(ws->options.threads) schedule(static, 1)
         for (long c = 0; c < (long)chunks; c++) detect_chunk(ws, (size_t)c, chunks);

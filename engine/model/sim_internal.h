@@ -133,6 +133,7 @@ struct sim_workspace {
     int *release;        /* [s * release_len + t % release_len] units freed at tick t */
     int release_len;
     int *burn_until;       /* [s * D + d] burned while t < burn_until */
+    double *own_miss;      /* [s * K + k] this tick's own-channel miss (detection.c) */
     uint64_t routes_dirty; /* bit d: adaptive routes of domain d need recomputing */
     double *escalation;    /* [k] excess rate multiplier */
     int *impacts_now;      /* [k] impacts this tick */
