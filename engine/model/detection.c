@@ -60,9 +60,8 @@ static inline double miss_of(const struct sim_workspace *ws, size_t i, int s, do
 
 /* `bits`: the threat's detection uniform of this tick as a 53-bit integer (rng_bits_batch), so
  * u < 1 - miss is bits < (1 - miss) * 2^53: both sides scaled exactly, the same outcome. */
-static inline uint8_t detect_one(const struct sim_workspace *ws, size_t i, uint64_t bits) {
+static inline uint8_t detect_one(const struct sim_workspace *ws, size_t i, int s, uint64_t bits) {
     const struct sim_pool *pool = &ws->pool;
-    int s = ws->region_owner[pool->region[i]];
     if (s < 0) return ws->has_collection && upstream_any(ws, i) ? FLAG_DETECTED : FLAG_NONE;
     if (pool->known[i] >> s & 1) return FLAG_NONE;
     double miss = miss_of(ws, i, s, NULL);
@@ -82,13 +81,20 @@ static int channel_of(const struct sim_workspace *ws, size_t i, int s) {
 
 enum { DETECT_BLOCK = 256 }; /* draws made ahead, in one batch (2 KiB of stack) */
 
-/* The detection draws of one chunk; the detected slots go to ws->detected from its first slot.
+/* The detection draws of one chunk; the detected slots go to ws->detected from its first slot,
+ * and the response's candidates to ws->candidates: a live threat in the territory of a state that
+ * knows it (before this tick or by this detection, which detection_record will enter in
+ * `known`) and has not engaged it in this region. Nothing between this pass and the response
+ * changes what decides that (`known` is set only by detection_record, `engaged` and the region
+ * only by the response and movement, no threat dies or arrives in between), so the list is the
+ * one a scan at the response phase would make.
  * The draws of a block of slots are made together (rng_bits_batch: eight streams at a time where
  * the CPU has AVX2), dead and known threats' too: a draw is a pure function of its stream, so
  * drawing one that is not used changes nothing. */
 static void detect_chunk(struct sim_workspace *ws, size_t c, size_t chunks) {
     struct sim_pool *pool = &ws->pool;
     size_t begin = chunk_begin(pool, c, chunks), end = chunk_begin(pool, c + 1, chunks), found = 0;
+    size_t candidates = 0;
     uint64_t bits[DETECT_BLOCK];
     for (size_t block = begin; block < end; block += DETECT_BLOCK) {
         size_t stop = end - block < DETECT_BLOCK ? end : block + DETECT_BLOCK;
@@ -96,12 +102,17 @@ static void detect_chunk(struct sim_workspace *ws, size_t c, size_t chunks) {
                        bits);
         for (size_t i = block; i < stop; i++) {
             if (pool->flag[i] == FLAG_DEAD) continue;
-            uint8_t flag = detect_one(ws, i, bits[i - block]);
+            int s = ws->region_owner[pool->region[i]];
+            uint8_t flag = detect_one(ws, i, s, bits[i - block]);
             pool->flag[i] = flag;
             if (flag == FLAG_DETECTED) ws->detected[begin + found++] = i;
+            if (s >= 0 && !(pool->engaged[i] >> s & 1) &&
+                (flag == FLAG_DETECTED || pool->known[i] >> s & 1))
+                ws->candidates[begin + candidates++] = i;
         }
     }
     ws->chunk_count[c] = found;
+    ws->chunk_cand[c] = candidates;
 }
 
 static const int channel_metric[] = {METRIC_DETECT_OWN, METRIC_DETECT_BORDER, METRIC_DETECT_CUE,

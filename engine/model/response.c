@@ -43,34 +43,15 @@ static int lender_available(const struct sim_workspace *ws, int s) {
     return 0;
 }
 
-/* Response candidates of one chunk (known to the territory's owner, not yet engaged by it), to
- * ws->detected from the chunk's first slot: the detection list is free scratch by now. */
-static void candidates_chunk(struct sim_workspace *ws, size_t c, size_t chunks) {
-    const struct sim_pool *pool = &ws->pool;
-    size_t begin = chunk_begin(pool, c, chunks), end = chunk_begin(pool, c + 1, chunks), found = 0;
-    for (size_t i = begin; i < end; i++) {
-        if (pool->flag[i] == FLAG_DEAD) continue;
-        int s = ws->region_owner[pool->region[i]];
-        if (s >= 0 && ((pool->known[i] & ~pool->engaged[i]) >> s & 1))
-            ws->detected[begin + found++] = i;
-    }
-    ws->chunk_count[c] = found;
-}
-
 void phase_response(struct sim_workspace *ws) {
     const struct world *w = ws->world;
     struct sim_pool *pool = &ws->pool;
     size_t S = (size_t)ws->n_states, chunks = chunk_total(ws);
     int t = ws->tick;
-    /* candidates in threat order, then grouped by state with a counting sort */
-    if (chunks > 1) {
-#pragma omp parallel for num_threads(ws->options.threads) schedule(static, 1)
-        for (long c = 0; c < (long)chunks; c++) candidates_chunk(ws, (size_t)c, chunks);
-    } else {
-        candidates_chunk(ws, 0, 1);
-    }
-    size_t *first = ws->bucket_first, *found = ws->detected;
-    size_t total = chunk_join(ws, found, chunks);
+    /* candidates in threat order (listed by the detection pass), then grouped by state with a
+     * counting sort */
+    size_t *first = ws->bucket_first, *found = ws->candidates;
+    size_t total = chunk_join_counts(ws, found, ws->chunk_cand, chunks);
     if (!total) return;
     memset(first, 0, (S + 1) * sizeof *first);
     for (size_t c = 0; c < total; c++) first[ws->region_owner[pool->region[found[c]]] + 1]++;

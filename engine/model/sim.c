@@ -81,6 +81,9 @@ int sim_pool_reserve(struct sim_workspace *ws, size_t capacity) {
     size_t *detected = realloc(ws->detected, capacity * sizeof *detected);
     if (!detected) return -1;
     ws->detected = detected;
+    size_t *candidates = realloc(ws->candidates, capacity * sizeof *candidates);
+    if (!candidates) return -1;
+    ws->candidates = candidates;
     pool->capacity = capacity;
     return 0;
 }
@@ -116,6 +119,8 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->bucket);
     free(ws->bucket_first);
     free(ws->detected);
+    free(ws->candidates);
+    free(ws->chunk_cand);
     free(ws->chunk_count);
     free(ws->chunk_dead);
     free(ws->chunk_moves);
@@ -271,6 +276,7 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->bucket_first = calloc(S + 1, sizeof *ws->bucket_first);
     size_t chunks = (size_t)ws->options.threads * SIM_CHUNKS_PER_THREAD;
     ws->chunk_count = calloc(chunks, sizeof *ws->chunk_count);
+    ws->chunk_cand = calloc(chunks, sizeof *ws->chunk_cand);
     ws->chunk_dead = calloc(chunks, sizeof *ws->chunk_dead);
     ws->chunk_moves = calloc(chunks * R, sizeof *ws->chunk_moves);
     ws->dist = calloc(R + 1, sizeof *ws->dist);
@@ -296,8 +302,9 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
         !ws->state_region_first || !ws->state_regions || !ws->bucket_first || !ws->dist ||
         !ws->dist_ticks || !ws->dist_cross || !ws->dist_abroad || !ws->prev || !ws->heap ||
         !ws->heap_pos || !ws->scratch_path || !ws->region_owner || !ws->rng || !ws->chunk_count ||
-        !ws->chunk_dead || !ws->chunk_moves || !ws->type_reach || !ws->type_first_network ||
-        !ws->camp_head || !ws->camp_count || !ws->camp_next || !ws->watch_bit || !ws->zeros)
+        !ws->chunk_cand || !ws->chunk_dead || !ws->chunk_moves || !ws->type_reach ||
+        !ws->type_first_network || !ws->camp_head || !ws->camp_count || !ws->camp_next ||
+        !ws->watch_bit || !ws->zeros)
         goto nomem;
     /* regions owned by each state, in region order (contagion picks among them) */
     for (size_t g = 0; g < R; g++)
