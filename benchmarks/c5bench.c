@@ -9,6 +9,7 @@
 
 #include <omp.h>
 
+#include "omp_wait.h"
 #include "rng.h"
 #include "scenario.h"
 #include "sim.h"
@@ -169,6 +170,100 @@ static struct timed_run floor_run(struct floor_pool *pool, uint64_t key, int tic
                               (long long)pool->count * ticks, (long long)pool->count};
 }
 
+/* The problem floor: what any engine of this model must do per threat-tick, whatever its design.
+ * One uniform from the cheapest counter-based draw that passes the streams' statistical tests
+ * (rng_hash_uniform_at, two splitmix64 finalisers: tests/model/test_rng.c) and one pass over the
+ * bytes a tick must touch for every threat: the draw's counter (uid), what decides the detection
+ * probability and the movement (type, path, position, region, at-target, victim, severity), what
+ * is known of the threat (known, intel, crossed) and the per-threat flag: 58 bytes. The design
+ * floor's other four arrays (serial, departure, engaged, told: 28 bytes) are read by the model
+ * only at events (compaction, arrival, engagement, delivery), so a next-event design need not
+ * stream them every tick. */
+struct problem_pool {
+    size_t count;
+    uint64_t *uid;
+    int32_t *type, *path, *pos, *region, *at_target, *victim;
+    double *severity;
+    uint64_t *known, *intel;
+    uint8_t *crossed, *flag;
+};
+
+enum { PROBLEM_ARRAYS = 12 };
+
+static void problem_pool_arrays(struct problem_pool *pool, void ***arrays, size_t *sizes) {
+    void **list[PROBLEM_ARRAYS] = {
+        (void **)&pool->uid,    (void **)&pool->type,     (void **)&pool->path,
+        (void **)&pool->pos,    (void **)&pool->region,   (void **)&pool->at_target,
+        (void **)&pool->victim, (void **)&pool->severity, (void **)&pool->known,
+        (void **)&pool->intel,  (void **)&pool->crossed,  (void **)&pool->flag};
+    size_t bytes[PROBLEM_ARRAYS] = {8, 4, 4, 4, 4, 4, 4, 8, 8, 8, 1, 1};
+    memcpy(arrays, list, sizeof list);
+    memcpy(sizes, bytes, sizeof bytes);
+}
+
+static void problem_pool_free(struct problem_pool *pool) {
+    void **arrays[PROBLEM_ARRAYS];
+    size_t sizes[PROBLEM_ARRAYS];
+    problem_pool_arrays(pool, arrays, sizes);
+    for (int f = 0; f < PROBLEM_ARRAYS; f++) {
+        free(*arrays[f]);
+        *arrays[f] = NULL;
+    }
+}
+
+static size_t problem_bytes_per_threat(void) {
+    struct problem_pool pool;
+    void **arrays[PROBLEM_ARRAYS];
+    size_t sizes[PROBLEM_ARRAYS], total = 0;
+    problem_pool_arrays(&pool, arrays, sizes);
+    for (int f = 0; f < PROBLEM_ARRAYS; f++) total += sizes[f];
+    return total;
+}
+
+static int problem_pool_alloc(struct problem_pool *pool, size_t count, int n_types, int n_regions) {
+    void **arrays[PROBLEM_ARRAYS];
+    size_t sizes[PROBLEM_ARRAYS];
+    memset(pool, 0, sizeof *pool);
+    pool->count = count;
+    problem_pool_arrays(pool, arrays, sizes);
+    for (int f = 0; f < PROBLEM_ARRAYS; f++) {
+        *arrays[f] = calloc(count, sizes[f]);
+        if (!*arrays[f]) {
+            problem_pool_free(pool);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < count; i++) {
+        pool->uid[i] = rng_mix(i);
+        pool->type[i] = (int32_t)(i % (size_t)n_types);
+        pool->path[i] = (int32_t)(i % 251);
+        pool->region[i] = (int32_t)(pool->uid[i] % (uint64_t)n_regions);
+        pool->victim[i] = pool->region[i] & 7;
+        pool->severity[i] = 1.0;
+    }
+    return 0;
+}
+
+static struct timed_run problem_floor_run(struct problem_pool *pool, uint64_t key, int ticks,
+                                          double probability, uint64_t *checksum) {
+    double start = now_seconds(), cpu_start = cpu_seconds();
+    uint64_t sum = 0;
+    for (int tick = 0; tick < ticks; tick++) {
+        for (size_t i = 0; i < pool->count; i++) {
+            double u = rng_hash_uniform_at(key, pool->uid[i], (uint32_t)tick);
+            uint8_t hit = u < probability * pool->severity[i];
+            pool->flag[i] = hit;
+            sum += (pool->known[i] ^ pool->intel[i]) +
+                   (uint64_t)(pool->type[i] + pool->path[i] + pool->pos[i] + pool->region[i] +
+                              pool->at_target[i] + pool->victim[i] + pool->crossed[i]) +
+                   hit;
+        }
+    }
+    *checksum += sum;
+    return (struct timed_run){now_seconds() - start, cpu_seconds() - cpu_start,
+                              (long long)pool->count * ticks, (long long)pool->count};
+}
+
 /* A JSON string: quotes and backslashes escaped, control characters dropped. */
 static void print_json_string(const char *text) {
     putchar('"');
@@ -301,6 +396,7 @@ static void print_runs(const char *name, const struct timed_run *runs, int count
 }
 
 int main(int argc, char **argv) {
+    omp_wait_default(argv); /* as c5sim: passive OpenMP waiting unless OMP_WAIT_POLICY says */
     struct bench_options options;
     if (parse_options(argc, argv, &options) != 0) return 2;
     struct world *world = load_world(&options);
@@ -349,7 +445,7 @@ int main(int argc, char **argv) {
     size_t mean_active = (size_t)(threat_ticks / options.repeats / world->ticks);
     if (mean_active < 1) mean_active = 1;
 
-    struct timed_run floor_runs[MAX_REPEATS];
+    struct timed_run floor_runs[MAX_REPEATS], problem_runs[MAX_REPEATS];
     uint64_t checksum = 0;
     int floor_done = 0;
     if (options.floor) {
@@ -365,6 +461,21 @@ int main(int argc, char **argv) {
                 floor_runs[r] = floor_run(&pool, key, world->ticks, 0.001, &checksum);
             }
             floor_pool_free(&pool);
+        }
+        struct problem_pool problem;
+        if (status == 0 &&
+            problem_pool_alloc(&problem, mean_active, world->n_types, world->n_regions) != 0) {
+            fprintf(stderr, "c5bench: out of memory for the problem floor's pool\n");
+            status = 1;
+        } else if (status == 0) {
+            uint64_t key = rng_key(world->seed, 0, RNG_DETECT);
+            problem_floor_run(&problem, key, world->ticks < 10 ? world->ticks : 10, 0.001,
+                              &checksum);
+            for (int r = 0; r < options.repeats; r++) {
+                key = rng_key(world->seed, (uint64_t)r + 1, RNG_DETECT);
+                problem_runs[r] = problem_floor_run(&problem, key, world->ticks, 0.001, &checksum);
+            }
+            problem_pool_free(&problem);
             floor_done = 1;
         }
     }
@@ -374,6 +485,11 @@ int main(int argc, char **argv) {
     printf(",\n");
     printf("  \"ticks\": %d, \"threads\": %d, \"repeats\": %d,\n", world->ticks, options.threads,
            options.repeats);
+    printf("  \"omp_wait_policy\": ");
+    print_json_string(getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") : "");
+    printf(", \"omp_wait\": ");
+    print_json_string(omp_wait_describe());
+    printf(",\n");
     printf("  \"states\": %d, \"regions\": %d, \"routes\": %d, \"threat_types\": %d,\n",
            world->n_states, world->n_regions, world->n_routes, world->n_types);
     print_runs("warmup", engine, 1);
@@ -385,6 +501,8 @@ int main(int argc, char **argv) {
                "  \"floor_checksum\": %" PRIu64 ",\n",
                mean_active, floor_bytes_per_threat(), checksum);
         print_runs("floor", floor_runs, options.repeats);
+        printf(",\n  \"problem_floor_bytes_per_threat\": %zu,\n", problem_bytes_per_threat());
+        print_runs("problem_floor", problem_runs, options.repeats);
         printf(",\n");
     }
     printf("  \"memory\": {\"rss_before_alloc_bytes\": %lld, \"rss_after_runs_bytes\": %lld, "

@@ -5,6 +5,7 @@
 
 #include "c5sim_config.h"
 #include "cli.h"
+#include "omp_wait.h"
 #include "../util/names.h"
 
 static int cmd_help(int argc, char **argv);
@@ -32,6 +33,7 @@ const int cli_command_count = (int)(sizeof cli_commands / sizeof cli_commands[0]
 
 static void print_version(FILE *stream) {
     fprintf(stream, "c5sim %s (MPI: %s)\n", C5SIM_VERSION, C5SIM_HAVE_MPI ? "yes" : "no");
+    fprintf(stream, "OpenMP waiting: %s\n", omp_wait_describe());
 }
 
 static void print_usage(FILE *stream) {
@@ -108,6 +110,7 @@ static int cmd_help(int argc, char **argv) {
 const char *cli_program = "c5sim";
 
 int main(int argc, char **argv) {
+    omp_wait_default(argv); /* threads sleep while they wait, unless OMP_WAIT_POLICY says */
     if (argc > 0 && argv[0] && argv[0][0]) cli_program = argv[0];
     if (argc < 2) {
         print_usage(stderr);

@@ -18,14 +18,31 @@ enum { CHANNEL_OWN, CHANNEL_BORDER, CHANNEL_CUE, CHANNEL_NETWORK };
  * the order own, border, cue, network; `partial[c]` (if not NULL) gets the product up to and
  * including channel c. The product is formed in the same order whatever is asked, so the
  * detection test and the channel attribution agree to the bit. */
-static inline double miss_of(const struct sim_workspace *ws, size_t i, int s, double *partial) {
+static inline double own_miss_of(const struct sim_workspace *ws, int s, int k) {
     const struct world *w = ws->world;
-    const struct sim_pool *pool = &ws->pool;
-    const struct world_threat_type *tt = &w->types[pool->type[i]];
+    const struct world_threat_type *tt = &w->types[k];
     int sd = world_sd(w, s, tt->domain);
     double p = w->detect[sd] * tt->stealth;
     if (ws->tick < ws->burn_until[sd]) p *= w->burn_factor;
-    double miss = 1.0 - p;
+    return 1.0 - p;
+}
+
+/* The own channel's miss of every (state, type) this tick, into ws->own_miss: the same value
+ * own_miss_of gives (the same operations), looked up per threat instead of recomputed. */
+static void own_miss_table(struct sim_workspace *ws) {
+    int K = ws->world->n_types;
+    for (int s = 0; s < ws->n_states; s++)
+        for (int k = 0; k < K; k++)
+            ws->own_miss[(size_t)s * (size_t)K + (size_t)k] = own_miss_of(ws, s, k);
+}
+
+static inline double miss_of(const struct sim_workspace *ws, size_t i, int s, double *partial) {
+    const struct world *w = ws->world;
+    const struct sim_pool *pool = &ws->pool;
+    int k = pool->type[i];
+    const struct world_threat_type *tt = &w->types[k];
+    int sd = world_sd(w, s, tt->domain);
+    double miss = ws->own_miss[(size_t)s * (size_t)w->n_types + (size_t)k];
     if (partial) partial[CHANNEL_OWN] = miss;
     if (pool->crossed[i]) {
         miss *= 1.0 - w->border_bonus[sd] * tt->stealth;
@@ -41,14 +58,14 @@ static inline double miss_of(const struct sim_workspace *ws, size_t i, int s, do
     return miss;
 }
 
-static inline uint8_t detect_one(const struct sim_workspace *ws, size_t i) {
+/* `bits`: the threat's detection uniform of this tick as a 53-bit integer (rng_bits_batch), so
+ * u < 1 - miss is bits < (1 - miss) * 2^53: both sides scaled exactly, the same outcome. */
+static inline uint8_t detect_one(const struct sim_workspace *ws, size_t i, int s, uint64_t bits) {
     const struct sim_pool *pool = &ws->pool;
-    int s = ws->region_owner[pool->region[i]];
     if (s < 0) return ws->has_collection && upstream_any(ws, i) ? FLAG_DETECTED : FLAG_NONE;
     if (pool->known[i] >> s & 1) return FLAG_NONE;
     double miss = miss_of(ws, i, s, NULL);
-    double u = rng_uniform_at(ws->key[RNG_DETECT], pool->uid[i], (uint32_t)ws->tick);
-    return u < 1.0 - miss ? FLAG_DETECTED : FLAG_NONE;
+    return (double)bits < (1.0 - miss) * 0x1.0p53 ? FLAG_DETECTED : FLAG_NONE;
 }
 
 /* The channel a detection in own territory counts for: the first that, with the ones before it,
@@ -62,17 +79,40 @@ static int channel_of(const struct sim_workspace *ws, size_t i, int s) {
     return CHANNEL_NETWORK;
 }
 
-/* The detection draws of one chunk; the detected slots go to ws->detected from its first slot. */
+enum { DETECT_BLOCK = 256 }; /* draws made ahead, in one batch (2 KiB of stack) */
+
+/* The detection draws of one chunk; the detected slots go to ws->detected from its first slot,
+ * and the response's candidates to ws->candidates: a live threat in the territory of a state that
+ * knows it (before this tick or by this detection, which detection_record will enter in
+ * `known`) and has not engaged it in this region. Nothing between this pass and the response
+ * changes what decides that (`known` is set only by detection_record, `engaged` and the region
+ * only by the response and movement, no threat dies or arrives in between), so the list is the
+ * one a scan at the response phase would make.
+ * The draws of a block of slots are made together (rng_bits_batch: eight streams at a time where
+ * the CPU has AVX2), dead and known threats' too: a draw is a pure function of its stream, so
+ * drawing one that is not used changes nothing. */
 static void detect_chunk(struct sim_workspace *ws, size_t c, size_t chunks) {
     struct sim_pool *pool = &ws->pool;
     size_t begin = chunk_begin(pool, c, chunks), end = chunk_begin(pool, c + 1, chunks), found = 0;
-    for (size_t i = begin; i < end; i++) {
-        if (pool->flag[i] == FLAG_DEAD) continue;
-        uint8_t flag = detect_one(ws, i);
-        pool->flag[i] = flag;
-        if (flag == FLAG_DETECTED) ws->detected[begin + found++] = i;
+    size_t candidates = 0;
+    uint64_t bits[DETECT_BLOCK];
+    for (size_t block = begin; block < end; block += DETECT_BLOCK) {
+        size_t stop = end - block < DETECT_BLOCK ? end : block + DETECT_BLOCK;
+        rng_bits_batch(ws->key[RNG_DETECT], pool->uid + block, (uint32_t)ws->tick, stop - block,
+                       bits);
+        for (size_t i = block; i < stop; i++) {
+            if (pool->flag[i] == FLAG_DEAD) continue;
+            int s = ws->region_owner[pool->region[i]];
+            uint8_t flag = detect_one(ws, i, s, bits[i - block]);
+            pool->flag[i] = flag;
+            if (flag == FLAG_DETECTED) ws->detected[begin + found++] = i;
+            if (s >= 0 && !(pool->engaged[i] >> s & 1) &&
+                (flag == FLAG_DETECTED || pool->known[i] >> s & 1))
+                ws->candidates[begin + candidates++] = i;
+        }
     }
     ws->chunk_count[c] = found;
+    ws->chunk_cand[c] = candidates;
 }
 
 static const int channel_metric[] = {METRIC_DETECT_OWN, METRIC_DETECT_BORDER, METRIC_DETECT_CUE,
@@ -119,6 +159,7 @@ int detection_record(struct sim_workspace *ws, size_t i, int s, int channel) {
 int phase_detection(struct sim_workspace *ws, char *err, size_t errlen) {
     struct sim_pool *pool = &ws->pool;
     size_t chunks = chunk_total(ws);
+    own_miss_table(ws);
     if (chunks > 1) {
 #pragma omp parallel for num_threads(ws->options.threads) schedule(static, 1)
         for (long c = 0; c < (long)chunks; c++) detect_chunk(ws, (size_t)c, chunks);

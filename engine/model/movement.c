@@ -15,6 +15,13 @@
 static inline uint8_t move_one(struct sim_workspace *ws, size_t i) {
     struct sim_pool *pool = &ws->pool;
     const struct sim_paths *paths = &ws->paths;
+    /* A threat that has dwelt at its target (at_target > 0: counted only there, and it never
+     * leaves) skips the route lookup; it crossed no border this tick. */
+    if (pool->at_target[i] > 0) {
+        if (pool->crossed[i]) pool->crossed[i] = 0;
+        int dwell = ws->world->types[pool->type[i]].dwell;
+        return ++pool->at_target[i] >= dwell ? FLAG_IMPACT : FLAG_NONE;
+    }
     int first = paths->first[pool->path[i]], last = paths->length[pool->path[i]] - 1;
     int pos = pool->pos[i];
     pool->crossed[i] = 0;

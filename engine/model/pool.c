@@ -83,9 +83,14 @@ void pool_compact(struct sim_workspace *ws) {
 /* Join the chunks' segments of `list` (ws->chunk_count[c] entries from chunk c's first slot)
  * into one list; returns its length. */
 size_t chunk_join(const struct sim_workspace *ws, size_t *list, size_t chunks) {
+    return chunk_join_counts(ws, list, ws->chunk_count, chunks);
+}
+
+size_t chunk_join_counts(const struct sim_workspace *ws, size_t *list, const size_t *counts,
+                         size_t chunks) {
     size_t total = 0;
     for (size_t c = 0; c < chunks; c++) {
-        size_t begin = chunk_begin(&ws->pool, c, chunks), count = ws->chunk_count[c];
+        size_t begin = chunk_begin(&ws->pool, c, chunks), count = counts[c];
         if (begin != total) memmove(list + total, list + begin, count * sizeof *list);
         total += count;
     }

@@ -20,20 +20,34 @@ static inline int response_before(const struct sim_workspace *ws, int s, size_t 
     return ws->pool.serial[a] < ws->pool.serial[b];
 }
 
-/* Shell sort with the gaps of Ciura: in place, no allocation, the order is total. */
-static void response_sort(const struct sim_workspace *ws, int s, size_t *items, size_t n) {
-    static const size_t gaps[] = {1750, 701, 301, 132, 57, 23, 10, 4, 1};
-    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
-        size_t gap = gaps[g];
-        for (size_t i = gap; i < n; i++) {
-            size_t item = items[i], j = i;
-            while (j >= gap && response_before(ws, s, item, items[j - gap])) {
-                items[j] = items[j - gap];
-                j -= gap;
-            }
-            items[j] = item;
-        }
+/* The candidates of a state are taken in priority order until its units (and its neighbours')
+ * run out, usually after a few of many: so they are not sorted but kept as a binary heap, built
+ * in linear time, and taken from its top one at a time (top-k selection). The order is total (the
+ * serial breaks ties) and no estimate changes during the phase, so the candidates come off the
+ * heap in exactly the order a full sort would give them, whatever the heap's layout. */
+static void heap_down(const struct sim_workspace *ws, int s, size_t *items, size_t n, size_t p) {
+    size_t item = items[p];
+    for (;;) {
+        size_t child = 2 * p + 1;
+        if (child >= n) break;
+        if (child + 1 < n && response_before(ws, s, items[child + 1], items[child])) child++;
+        if (!response_before(ws, s, items[child], item)) break;
+        items[p] = items[child];
+        p = child;
     }
+    items[p] = item;
+}
+
+static void response_heapify(const struct sim_workspace *ws, int s, size_t *items, size_t n) {
+    for (size_t p = n / 2; p-- > 0;) heap_down(ws, s, items, n, p);
+}
+
+/* The first candidate by priority; the heap keeps the rest in items[0..*n - 1). */
+static size_t response_pop(const struct sim_workspace *ws, int s, size_t *items, size_t *n) {
+    size_t top = items[0];
+    items[0] = items[--*n];
+    if (*n > 1) heap_down(ws, s, items, *n, 0);
+    return top;
 }
 
 static int lender_available(const struct sim_workspace *ws, int s) {
@@ -43,34 +57,15 @@ static int lender_available(const struct sim_workspace *ws, int s) {
     return 0;
 }
 
-/* Response candidates of one chunk (known to the territory's owner, not yet engaged by it), to
- * ws->detected from the chunk's first slot: the detection list is free scratch by now. */
-static void candidates_chunk(struct sim_workspace *ws, size_t c, size_t chunks) {
-    const struct sim_pool *pool = &ws->pool;
-    size_t begin = chunk_begin(pool, c, chunks), end = chunk_begin(pool, c + 1, chunks), found = 0;
-    for (size_t i = begin; i < end; i++) {
-        if (pool->flag[i] == FLAG_DEAD) continue;
-        int s = ws->region_owner[pool->region[i]];
-        if (s >= 0 && ((pool->known[i] & ~pool->engaged[i]) >> s & 1))
-            ws->detected[begin + found++] = i;
-    }
-    ws->chunk_count[c] = found;
-}
-
 void phase_response(struct sim_workspace *ws) {
     const struct world *w = ws->world;
     struct sim_pool *pool = &ws->pool;
     size_t S = (size_t)ws->n_states, chunks = chunk_total(ws);
     int t = ws->tick;
-    /* candidates in threat order, then grouped by state with a counting sort */
-    if (chunks > 1) {
-#pragma omp parallel for num_threads(ws->options.threads) schedule(static, 1)
-        for (long c = 0; c < (long)chunks; c++) candidates_chunk(ws, (size_t)c, chunks);
-    } else {
-        candidates_chunk(ws, 0, 1);
-    }
-    size_t *first = ws->bucket_first, *found = ws->detected;
-    size_t total = chunk_join(ws, found, chunks);
+    /* candidates in threat order (listed by the detection pass), then grouped by state with a
+     * counting sort */
+    size_t *first = ws->bucket_first, *found = ws->candidates;
+    size_t total = chunk_join_counts(ws, found, ws->chunk_cand, chunks);
     if (!total) return;
     memset(first, 0, (S + 1) * sizeof *first);
     for (size_t c = 0; c < total; c++) first[ws->region_owner[pool->region[found[c]]] + 1]++;
@@ -79,26 +74,26 @@ void phase_response(struct sim_workspace *ws) {
         ws->bucket[first[ws->region_owner[pool->region[found[c]]]]++] = found[c];
     for (size_t s = S; s > 0; s--) first[s] = first[s - 1]; /* restore the starts */
     first[0] = 0;
-    /* With threads, the buckets of the states that can engage are sorted first, a state per
-     * iteration: a sort touches only its bucket and the order is total, and a state that cannot
-     * engage now cannot later in the phase (units are only taken), so the serial loop below
-     * finds every bucket it uses sorted as it would have sorted it. */
+    /* With threads, the buckets of the states that can engage are made heaps first, a state
+     * per iteration: a heap touches only its bucket, and a state that cannot engage now cannot
+     * later in the phase (units are only taken), so the serial loop below finds every bucket it
+     * uses ready, and takes the candidates off it in the same order (the order is total). */
     int presorted = chunks > 1 && total > SIM_PARALLEL_MIN;
     if (presorted) {
 #pragma omp parallel for num_threads(ws->options.threads) schedule(dynamic)
         for (long s = 0; s < (long)S; s++) {
             size_t count = first[s + 1] - first[s];
             if (count > 1 && (ws->free_units[s] > 0 || lender_available(ws, (int)s)))
-                response_sort(ws, (int)s, ws->bucket + first[s], count);
+                response_heapify(ws, (int)s, ws->bucket + first[s], count);
         }
     }
     for (int s = 0; s < (int)S; s++) {
         size_t *items = ws->bucket + first[s], count = first[s + 1] - first[s];
         if (!count) continue;
         if (ws->free_units[s] == 0 && !lender_available(ws, s)) continue;
-        if (!presorted) response_sort(ws, s, items, count);
-        for (size_t c = 0; c < count; c++) {
-            size_t i = items[c];
+        if (!presorted) response_heapify(ws, s, items, count);
+        for (size_t c = 0, left = count; c < count; c++) {
+            size_t i = response_pop(ws, s, items, &left);
             int engager = -1, units = 0;
             if (ws->free_units[s] > 0) {
                 engager = s;

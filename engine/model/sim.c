@@ -81,6 +81,9 @@ int sim_pool_reserve(struct sim_workspace *ws, size_t capacity) {
     size_t *detected = realloc(ws->detected, capacity * sizeof *detected);
     if (!detected) return -1;
     ws->detected = detected;
+    size_t *candidates = realloc(ws->candidates, capacity * sizeof *candidates);
+    if (!candidates) return -1;
+    ws->candidates = candidates;
     pool->capacity = capacity;
     return 0;
 }
@@ -107,6 +110,7 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->free_units);
     free(ws->release);
     free(ws->burn_until);
+    free(ws->own_miss);
     free(ws->escalation);
     free(ws->impacts_now);
     free(ws->state_region_first);
@@ -115,6 +119,8 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->bucket);
     free(ws->bucket_first);
     free(ws->detected);
+    free(ws->candidates);
+    free(ws->chunk_cand);
     free(ws->chunk_count);
     free(ws->chunk_dead);
     free(ws->chunk_moves);
@@ -262,6 +268,7 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->release_len = release_length(world);
     ws->release = calloc(S * (size_t)ws->release_len, sizeof *ws->release);
     ws->burn_until = calloc(S * (size_t)world->n_domains, sizeof *ws->burn_until);
+    ws->own_miss = calloc(S * K, sizeof *ws->own_miss);
     ws->escalation = calloc(K, sizeof *ws->escalation);
     ws->impacts_now = calloc(K, sizeof *ws->impacts_now);
     ws->state_region_first = calloc(S + 1, sizeof *ws->state_region_first);
@@ -269,6 +276,7 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->bucket_first = calloc(S + 1, sizeof *ws->bucket_first);
     size_t chunks = (size_t)ws->options.threads * SIM_CHUNKS_PER_THREAD;
     ws->chunk_count = calloc(chunks, sizeof *ws->chunk_count);
+    ws->chunk_cand = calloc(chunks, sizeof *ws->chunk_cand);
     ws->chunk_dead = calloc(chunks, sizeof *ws->chunk_dead);
     ws->chunk_moves = calloc(chunks * R, sizeof *ws->chunk_moves);
     ws->dist = calloc(R + 1, sizeof *ws->dist);
@@ -290,12 +298,13 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->zeros = calloc(S * (size_t)world->n_domains, sizeof *ws->zeros);
     ws->rng = gsl_rng_alloc(rng_philox);
     if (!ws->route || !ws->trust || !ws->trust_delta || !ws->free_units || !ws->release ||
-        !ws->burn_until || !ws->escalation || !ws->impacts_now || !ws->state_region_first ||
-        !ws->state_regions || !ws->bucket_first || !ws->dist || !ws->dist_ticks ||
-        !ws->dist_cross || !ws->dist_abroad || !ws->prev || !ws->heap || !ws->heap_pos ||
-        !ws->scratch_path || !ws->region_owner || !ws->rng || !ws->chunk_count || !ws->chunk_dead ||
-        !ws->chunk_moves || !ws->type_reach || !ws->type_first_network || !ws->camp_head ||
-        !ws->camp_count || !ws->camp_next || !ws->watch_bit || !ws->zeros)
+        !ws->burn_until || !ws->own_miss || !ws->escalation || !ws->impacts_now ||
+        !ws->state_region_first || !ws->state_regions || !ws->bucket_first || !ws->dist ||
+        !ws->dist_ticks || !ws->dist_cross || !ws->dist_abroad || !ws->prev || !ws->heap ||
+        !ws->heap_pos || !ws->scratch_path || !ws->region_owner || !ws->rng || !ws->chunk_count ||
+        !ws->chunk_cand || !ws->chunk_dead || !ws->chunk_moves || !ws->type_reach ||
+        !ws->type_first_network || !ws->camp_head || !ws->camp_count || !ws->camp_next ||
+        !ws->watch_bit || !ws->zeros)
         goto nomem;
     /* regions owned by each state, in region order (contagion picks among them) */
     for (size_t g = 0; g < R; g++)

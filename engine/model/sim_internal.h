@@ -133,6 +133,7 @@ struct sim_workspace {
     int *release;        /* [s * release_len + t % release_len] units freed at tick t */
     int release_len;
     int *burn_until;       /* [s * D + d] burned while t < burn_until */
+    double *own_miss;      /* [s * K + k] this tick's own-channel miss (detection.c) */
     uint64_t routes_dirty; /* bit d: adaptive routes of domain d need recomputing */
     double *escalation;    /* [k] excess rate multiplier */
     int *impacts_now;      /* [k] impacts this tick */
@@ -156,7 +157,8 @@ struct sim_workspace {
     double *zeros;                           /* [S * D] */
 
     /* scratch */
-    size_t *detected; /* slots detected this tick, in order */
+    size_t *detected;   /* slots detected this tick, in order */
+    size_t *candidates; /* response candidates, listed by the detection pass (detection.c) */
     size_t n_detected;
     struct sim_detection *found; /* this tick's detections (slot, detector), in threat order */
     size_t n_found, found_capacity;
@@ -166,6 +168,7 @@ struct sim_workspace {
      * options.threads * SIM_CHUNKS_PER_THREAD chunks), merged in chunk order so that the result
      * is that of one serial pass */
     size_t *chunk_count; /* [chunks] list entries found in chunk c */
+    size_t *chunk_cand;  /* [chunks] response candidates found in chunk c */
     size_t *chunk_dead;  /* [chunks] threats removed in chunk c */
     int *chunk_moves;    /* [chunks * n_regions] threats that moved into region g */
     double *dist;        /* Dijkstra, with one scratch entry past the regions (paths.c) */

@@ -129,6 +129,9 @@ void pool_compact(struct sim_workspace *ws);
 /* Join the chunks' segments of `list` (ws->chunk_count[c] entries from chunk c's first slot)
  * into one list; returns its length. */
 size_t chunk_join(const struct sim_workspace *ws, size_t *list, size_t chunks);
+/* The same with the counts in counts[c]. */
+size_t chunk_join_counts(const struct sim_workspace *ws, size_t *list, const size_t *counts,
+                         size_t chunks);
 /* Take a new slot at the end of the pool (compacting or growing it as needed). */
 int pool_push(struct sim_workspace *ws, char *err, size_t errlen);
 int report_push(struct sim_workspace *ws, const struct sim_report *report);

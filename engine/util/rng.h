@@ -11,6 +11,7 @@
 #ifndef C5SIM_RNG_H
 #define C5SIM_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <gsl/gsl_rng.h>
@@ -56,12 +57,28 @@ void rng_stream_seek(gsl_rng *rng, uint64_t seed, uint64_t replicate, unsigned p
  * rng_stream_set(rng, key, a, b), without a gsl_rng (for the per-threat-per-tick hot loops). */
 double rng_uniform_at(uint64_t key, uint64_t a, uint32_t b);
 
+/* The first uniforms of streams (key, a[i], b), i < n, as 53-bit integers: out[i] * 2^-53 ==
+ * rng_uniform_at(key, a[i], b) exactly, so `u < p` is `(double)out[i] < p * 0x1p53` (both exact).
+ * AVX2 (eight streams at a time) where the CPU has it, else the portable loop: the same bits. */
+void rng_bits_batch(uint64_t key, const uint64_t *a, uint32_t b, size_t n, uint64_t *out);
+
+/* 1 when rng_bits_batch runs the AVX2 path on this CPU. */
+int rng_batch_uses_avx2(void);
+
 /* A 64-bit mixing hash (splitmix64 finaliser): threat uids and keys. */
 static inline uint64_t rng_mix(uint64_t x) {
     x += 0x9e3779b97f4a7c15ull;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
     return x ^ (x >> 31);
+}
+
+/* The problem floor's draw (benchmarks/c5bench.c, docs/performance.md), not used by the model:
+ * the cheapest counter-based uniform that passes the streams' statistical tests
+ * (tests/model/test_rng.c): two splitmix64 finalisers over (key, a, b), 53 bits, in [0, 1). */
+static inline double rng_hash_uniform_at(uint64_t key, uint64_t a, uint32_t b) {
+    uint64_t x = rng_mix(key ^ rng_mix(a ^ ((uint64_t)b << 40 | (uint64_t)b >> 24)));
+    return (double)(x >> 11) * 0x1.0p-53;
 }
 
 #endif

@@ -71,6 +71,31 @@ Test(rng, uniform_moments_across_and_within_streams) {
     expect_no_leaks();
 }
 
+/* The problem floor's hash draw (rng_hash_uniform_at, benchmarks/c5bench.c) passes the same
+ * tests as the model's detection uniform: every key part changes it, and across many streams it
+ * has mean 1/2 and variance 1/12 (5 standard errors). */
+Test(rng, hash_uniform_passes_the_same_tests) {
+    double base = rng_hash_uniform_at(rng_key(1, 2, RNG_DETECT), 3, 4);
+    cr_assert_neq(base, rng_hash_uniform_at(rng_key(9, 2, RNG_DETECT), 3, 4));
+    cr_assert_neq(base, rng_hash_uniform_at(rng_key(1, 9, RNG_DETECT), 3, 4));
+    cr_assert_neq(base, rng_hash_uniform_at(rng_key(1, 2, RNG_LEAK), 3, 4));
+    cr_assert_neq(base, rng_hash_uniform_at(rng_key(1, 2, RNG_DETECT), 9, 4));
+    cr_assert_neq(base, rng_hash_uniform_at(rng_key(1, 2, RNG_DETECT), 3, 9));
+    cr_assert_neq(base, rng_hash_uniform_at(rng_key(1, 2, RNG_DETECT), 3ull << 32, 4));
+    enum { N = 200000 };
+    uint64_t key = rng_key(5, 0, RNG_DETECT);
+    double sum = 0, sumsq = 0;
+    for (int i = 0; i < N; i++) {
+        double u = rng_hash_uniform_at(key, (uint64_t)i, (uint32_t)(i % 17));
+        cr_assert(u >= 0.0 && u < 1.0);
+        sum += u;
+        sumsq += u * u;
+    }
+    cr_assert_lt(fabs(sum / N - 0.5), 5 * sqrt(1.0 / 12.0 / N));
+    cr_assert_lt(fabs(sumsq / N - 1.0 / 3.0), 5 * sqrt((1.0 / 5.0 - 1.0 / 9.0) / N));
+    expect_no_leaks();
+}
+
 /* GSL's Poisson sampler drawing from a seeked stream: mean and variance of Poisson(4). */
 Test(rng, gsl_poisson_through_the_stream) {
     enum { N = 100000 };
@@ -87,5 +112,27 @@ Test(rng, gsl_poisson_through_the_stream) {
     cr_assert_lt(fabs(mean - mu), 5 * sqrt(mu / N));
     cr_assert_lt(fabs(var - mu), 5 * sqrt((mu + 2 * mu * mu) / N));
     gsl_rng_free(rng);
+    expect_no_leaks();
+}
+
+/* The batched draws are the detection uniforms to the bit, on every path and length (groups of
+ * eight and the tail), for uids anywhere in 64 bits. */
+Test(rng, batch_bits_are_the_uniforms) {
+    enum { N = 1000 };
+    static uint64_t a[N], out[N];
+    uint64_t key = rng_key(11, 3, RNG_DETECT);
+    for (int i = 0; i < N; i++) a[i] = rng_mix((uint64_t)i) >> (i % 64);
+    for (uint32_t b = 0; b < 40; b += 13) {
+        for (size_t n = 0; n <= 19; n++) {
+            rng_bits_batch(key, a + n, b, n, out);
+            for (size_t i = 0; i < n; i++)
+                cr_assert_eq((double)out[i] * 0x1.0p-53, rng_uniform_at(key, a[n + i], b));
+        }
+        rng_bits_batch(key, a, b, N, out);
+        for (int i = 0; i < N; i++) {
+            cr_assert(out[i] < (1ull << 53));
+            cr_assert_eq((double)out[i] * 0x1.0p-53, rng_uniform_at(key, a[i], b));
+        }
+    }
     expect_no_leaks();
 }

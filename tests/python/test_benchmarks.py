@@ -29,6 +29,7 @@ def load_module(name, path):
 
 gen_world = load_module("gen_world", os.path.join(BENCH, "gen_world.py"))
 compare = load_module("bench_compare", os.path.join(BENCH, "compare"))
+runner = load_module("bench_run", os.path.join(BENCH, "run"))
 
 
 def c5sim_binary():
@@ -149,6 +150,69 @@ def test_compare_reports_machine_drift_from_the_floor(tmp_path):
     assert "floor loop" in proc.stdout and "+10.0%" in proc.stdout
 
 
+def test_compare_ignores_unreliable_figures(tmp_path):
+    key_ns = "synthetic/worlds/target_active=1000/engine/ns_per_threat_tick"
+    old = document(10.0, 0.1, 100.0, 1.0)
+    busy = document(12.0, 0.1, 100.0, 1.0)  # 20% slower, far beyond noise, but on a busy machine
+    busy["synthetic"]["worlds"][0]["engine"]["ns_per_threat_tick"]["reliable"] = False
+    assert verdicts(old, busy)[key_ns] == "unreliable"
+    assert verdicts(busy, old)[key_ns] == "unreliable"  # either side's mark counts
+    marked_ok = document(12.0, 0.1, 100.0, 1.0)
+    marked_ok["synthetic"]["worlds"][0]["engine"]["ns_per_threat_tick"]["reliable"] = True
+    assert verdicts(old, marked_ok)[key_ns] == "SLOWER"
+    old_path, new_path = tmp_path / "old.json", tmp_path / "new.json"
+    old_path.write_text(json.dumps(old))
+    new_path.write_text(json.dumps(busy))
+    proc = subprocess.run([PYTHON, os.path.join(BENCH, "compare"), str(old_path),
+                           str(new_path)], capture_output=True, text=True)
+    assert proc.returncode == 0 and "SLOWER" not in proc.stdout, proc.stdout
+    assert "1 measurements ignored" in proc.stdout
+
+
+def load_of(busy, own, total=20.0, steal=0.0, iowait=0.0):
+    return runner.assess_load({"wall_seconds": total / 2, "own_cpu_seconds": own,
+                               "load_average": [1.0, 1.0], "total_cpu_seconds": total,
+                               "busy_cpu_seconds": busy, "iowait_cpu_seconds": iowait,
+                               "steal_cpu_seconds": steal})
+
+
+def test_runner_marks_figures_of_a_busy_machine():
+    # Two CPUs for 10 s: the benchmark alone on one CPU is reliable, whatever the load average.
+    assert load_of(busy=10.2, own=10.0)["reliable"] is True
+    # Another program on the second CPU: others used half of the CPU time.
+    busy = load_of(busy=20.0, own=10.0)
+    assert busy["reliable"] is False and busy["other_share"] == pytest.approx(0.5)
+    assert "other programs used 50%" in busy["busy_because"][0]
+    assert load_of(busy=10.0, own=10.0, steal=2.0)["reliable"] is False
+    assert load_of(busy=10.0, own=10.0, iowait=4.0)["reliable"] is False
+    # The verdict reaches every measurement of a figure, and a ratio inherits it.
+    figure = {"engine": {"ns": measurement(10.0, 0.1)}, "floor": {"ns": measurement(5.0, 0.1)}}
+    runner.tag_reliability(figure, busy)
+    assert figure["engine"]["ns"]["reliable"] is False
+    ratio = runner.ratio_stat(figure["engine"]["ns"], measurement(5.0, 0.1), "ratio", "lower")
+    assert ratio["reliable"] is False
+    # Samples of several commands combine into one figure's load.
+    combined = runner.combine_samples([
+        {"wall_seconds": 1, "own_cpu_seconds": 1, "load_average": [0.5, 2.0],
+         "total_cpu_seconds": 2, "busy_cpu_seconds": 1, "iowait_cpu_seconds": 0,
+         "steal_cpu_seconds": 0},
+        {"wall_seconds": 1, "own_cpu_seconds": 1, "load_average": [3.0, 1.0],
+         "total_cpu_seconds": 2, "busy_cpu_seconds": 2, "iowait_cpu_seconds": 0,
+         "steal_cpu_seconds": 0}])
+    assert combined["load_average"] == [0.5, 3.0] and combined["busy_cpu_seconds"] == 3
+    assert runner.assess_load(combined)["other_share"] == pytest.approx(0.25)
+
+
+def test_c5sim_waits_passively_unless_the_user_says(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OMP_WAIT_POLICY", "C5SIM_OMP_WAIT_DEFAULT")}
+    proc = subprocess.run([c5sim_binary(), "--version"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0 and "OpenMP waiting: passive (default)" in proc.stdout
+    env["OMP_WAIT_POLICY"] = "active"
+    proc = subprocess.run([c5sim_binary(), "--version"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0 and "OpenMP waiting: set by OMP_WAIT_POLICY" in proc.stdout
+
+
 # ------------------------------------------------------------------ the quick run
 
 @pytest.fixture(scope="module")
@@ -206,10 +270,24 @@ def test_quick_synthetic_worlds(quick_result):
             check_measurement(world[part]["threat_ticks_per_s"], "higher", 3)
             assert world[part]["threat_ticks_per_s"]["values"] == pytest.approx(
                 [1e9 / ns for ns in world[part]["ns_per_threat_tick"]["values"]])
-        for ratio, key in ((world["engine_over_floor"], "ns_per_threat_tick"),
-                           (world["engine_over_floor_cpu"], "cpu_ns_per_threat_tick")):
+        for ratio, key, floor in (
+                (world["engine_over_floor"], "ns_per_threat_tick", "floor"),
+                (world["engine_over_floor_cpu"], "cpu_ns_per_threat_tick", "floor"),
+                (world["engine_over_problem_floor"], "ns_per_threat_tick", "problem_floor"),
+                (world["engine_over_problem_floor_cpu"], "cpu_ns_per_threat_tick",
+                 "problem_floor")):
             assert ratio["mean"] == pytest.approx(world["engine"][key]["mean"]
-                                                  / world["floor"][key]["mean"])
+                                                  / world[floor][key]["mean"])
+        # The problem floor streams fewer bytes with a cheaper draw than the design floor.
+        check_measurement(world["problem_floor"]["cpu_ns_per_threat_tick"], "lower", 3)
+        assert world["problem_floor"]["pool_bytes_per_threat"] == 58
+        assert world["floor"]["pool_bytes_per_threat"] == 86
+        # How busy the machine was while the figure was measured, and the verdict.
+        load = world["load"]
+        assert load["reliable"] in (True, False) and len(load["load_average"]) == 2
+        assert 0 <= load["other_share"] <= 1 and load["own_cpu_seconds"] > 0
+        assert world["engine"]["ns_per_threat_tick"]["reliable"] is load["reliable"]
+        assert world["omp_wait"] == "passive (default)" or "OMP_WAIT_POLICY" in os.environ
         # The pool really held about the asked number of threats: between the ramp-up's
         # average and a generous ceiling (Poisson noise and the odd interdiction aside).
         assert 0.4 * world["target_active"] < world["mean_active"] < 1.2 * world["target_active"]
@@ -254,6 +332,10 @@ def test_quick_parallel_scaling(quick_result):
     check_scaling(large["rows"], cores)
     for row in large["rows"]:
         check_measurement(row["ns_per_threat_tick"], "lower", 3)
+        check_measurement(row["cpu_seconds_per_run"], "lower", 3)
+        assert row["cpu_over_one_thread"]["mean"] == pytest.approx(
+            row["cpu_seconds_per_run"]["mean"] / large["rows"][0]["cpu_seconds_per_run"]["mean"])
+        assert row["reliable"] in (True, False) and "load" in row
     single = quick_result["baseline_replicate"]
     check_measurement(single["seconds"], "lower", 20)
     assert single["threat_ticks"] > 0 and single["peak_active"] >= 1
@@ -297,12 +379,18 @@ def test_quick_reports_timed(quick_result):
 
 def test_quick_targets_listed(quick_result):
     targets = {t["name"]: t for t in quick_result["targets"]}
-    assert set(targets) == {"engine_over_floor_1e5", "cost_growth_1e3_1e6",
+    assert set(targets) == {"engine_over_floor_1e5", "engine_over_reference_1e5",
+                            "engine_over_reference_channels_1e5", "cost_growth_1e3_1e6",
                             "ensemble_efficiency_2", "ensemble_efficiency_2_with_output",
-                            "large_run_efficiency_2", "hdf5_share_sweep", "quickstart_reports"}
+                            "large_run_efficiency_2", "large_run_cpu_2_over_1",
+                            "hdf5_share_sweep", "quickstart_reports"}
+    for target in targets.values():
+        assert target["reliable"] in (True, False, None)
     # Quick mode lacks the 10^5 and 10^6 worlds, the 1000-replicate sweep and the quickstart's
-    # 200-replicate files: not judged.
-    for name in ("engine_over_floor_1e5", "cost_growth_1e3_1e6", "large_run_efficiency_2",
+    # 200-replicate files (and this run has no reference build): not judged.
+    for name in ("engine_over_floor_1e5", "engine_over_reference_1e5",
+                 "engine_over_reference_channels_1e5", "cost_growth_1e3_1e6",
+                 "large_run_efficiency_2", "large_run_cpu_2_over_1",
                  "hdf5_share_sweep", "quickstart_reports"):
         assert targets[name]["applies"] is False and targets[name]["met"] is None
     for name in ("ensemble_efficiency_2", "ensemble_efficiency_2_with_output"):
@@ -315,7 +403,7 @@ def test_compare_of_a_run_with_itself_flags_nothing(quick_result, tmp_path):
     path = tmp_path / "quick.json"
     path.write_text(json.dumps(quick_result))
     rows = compare.compare(quick_result, quick_result)
-    assert len(rows) > 20 and all(r[4] == "~" for r in rows)
+    assert len(rows) > 20 and all(r[4] in ("~", "unreliable") for r in rows)
     proc = subprocess.run([PYTHON, os.path.join(BENCH, "compare"), str(path), str(path)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
