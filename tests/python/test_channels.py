@@ -124,3 +124,26 @@ def test_c5channels_decomposition_adds_up(tmp_path):
     bad = subprocess.run([tool, "--from", str(tmp_path / "missing.h5")], capture_output=True,
                          text=True)
     assert bad.returncode == 2 and "c5channels: error:" in bad.stderr
+
+
+def test_c5bytype_rows_add_up_to_the_regional_difference(tmp_path):
+    out = tmp_path / "policy.h5"
+    c5sim("sweep", os.path.join(SCENARIOS, "channels.yaml"), "-r", "10", "-q", "--vary",
+          "sharing.policy=withhold,full", "-o", str(out))
+    sys.path.insert(0, os.path.join(SOURCE_ROOT, "analysis"))
+    from c5analysis import bytype
+    labels, rows = bytype.differences(str(out))
+    assert labels == ("sharing.policy=withhold", "sharing.policy=full")
+    *types, total = rows
+    assert [r[0] for r in types] == ["cells", "intrusions"] and total[0] == "(all types)"
+    assert abs(sum(r[2] for r in types) - total[2]) < 1e-9
+    with h5py.File(out, "r") as f:
+        regional = (f["variants/1/totals/harm"][()].sum(axis=1)
+                    - f["variants/0/totals/harm"][()].sum(axis=1)).mean()
+    assert abs(regional - total[2]) < 1e-9
+    done = subprocess.run([os.path.join(SOURCE_ROOT, "analysis", "c5bytype"), str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "(all types)" in done.stdout
+    bad = subprocess.run([os.path.join(SOURCE_ROOT, "analysis", "c5bytype"),
+                          str(tmp_path / "none.h5")], capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("c5bytype: error:")
