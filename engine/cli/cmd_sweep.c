@@ -32,7 +32,9 @@ void cmd_sweep_help(FILE *stream) {
             "Sweep options:\n"
             "      --vary SPEC      PATH=A:B:STEP (numbers) or PATH=V1,V2,... (repeatable)\n"
             "      --lhs N          Latin hypercube of N points over the --range declarations\n"
-            "      --range SPEC     PATH=A:B (reals in [A, B]) or PATH=A:B:int (integers A..B);\n"
+            "      --range SPEC     PATH=A:B (uniform on [A, B]), PATH=A:B:int (integers A..B),\n"
+            "                       PATH=loguniform:A:B, PATH=triangular:A:MODE:B or\n"
+            "                       PATH=normal:MEAN:SD:A:B (truncated to [A, B]);\n"
             "                       repeatable; only with --lhs, not with --vary\n"
             "      --reference L    label of the reference variant, e.g. 'sharing.level=0'\n\n");
     run_options_help(stream, 0);

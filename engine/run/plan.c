@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
@@ -291,40 +292,78 @@ void plan_range_free(struct plan_range *range) {
     memset(range, 0, sizeof *range);
 }
 
+/* Split `spec` at ':' into at most `max` fields; returns their count, or -1 if one is too long
+ * or empty. */
+static int split_fields(const char *spec, char fields[][64], int max) {
+    int n = 0;
+    for (const char *s = spec;; n++) {
+        const char *colon = strchr(s, ':');
+        size_t length = colon ? (size_t)(colon - s) : strlen(s);
+        if (n == max || length == 0 || length >= 64) return -1;
+        memcpy(fields[n], s, length);
+        fields[n][length] = '\0';
+        if (!colon) return n + 1;
+        s = colon + 1;
+    }
+}
+
 int plan_range_parse(const char *text, struct plan_range *range, char *err, size_t errlen) {
+    static const char *const usage =
+        "expected PATH=A:B, PATH=A:B:int, PATH=loguniform:A:B, PATH=triangular:A:MODE:B or "
+        "PATH=normal:MEAN:SD:A:B";
     memset(range, 0, sizeof *range);
     const char *equals = strchr(text, '=');
     if (!equals || equals == text) {
-        snprintf(err, errlen, "--range '%s': expected PATH=A:B or PATH=A:B:int", text);
+        snprintf(err, errlen, "--range '%s': %s", text, usage);
         return -1;
     }
-    const char *spec = equals + 1;
-    const char *colon = strchr(spec, ':');
-    char parts[2][64];
-    const char *second = colon ? colon + 1 : NULL;
-    const char *kind = second ? strchr(second, ':') : NULL;
-    size_t first_length = colon ? (size_t)(colon - spec) : 0;
-    size_t second_length = second ? (kind ? (size_t)(kind - second) : strlen(second)) : 0;
-    int ok = colon && first_length > 0 && first_length < sizeof parts[0] && second_length > 0 &&
-             second_length < sizeof parts[1] && (!kind || strcmp(kind + 1, "int") == 0);
-    if (ok) {
-        memcpy(parts[0], spec, first_length);
-        parts[0][first_length] = '\0';
-        memcpy(parts[1], second, second_length);
-        parts[1][second_length] = '\0';
-        ok = parse_number(parts[0], &range->low) && parse_number(parts[1], &range->high);
-    }
+    char fields[6][64];
+    int n = split_fields(equals + 1, fields, 6), ok = n >= 2;
+    double number[5] = {0};
+    int first = 0; /* the first numeric field */
+    if (ok && strcmp(fields[0], "loguniform") == 0)
+        range->kind = PLAN_LOGUNIFORM, first = 1, ok = n == 3;
+    else if (ok && strcmp(fields[0], "triangular") == 0)
+        range->kind = PLAN_TRIANGULAR, first = 1, ok = n == 4;
+    else if (ok && strcmp(fields[0], "normal") == 0)
+        range->kind = PLAN_NORMAL, first = 1, ok = n == 5;
+    else if (ok && n == 3 && strcmp(fields[2], "int") == 0)
+        range->kind = PLAN_INTEGER, n = 2;
+    else
+        ok = ok && n == 2;
+    for (int i = first; ok && i < n; i++) ok = parse_number(fields[i], &number[i - first]);
     if (!ok) {
-        snprintf(err, errlen, "--range '%s': expected PATH=A:B or PATH=A:B:int with numbers A, B",
-                 text);
+        snprintf(err, errlen, "--range '%s': %s, with numbers", text, usage);
         return -1;
     }
-    range->integer = kind != NULL;
-    if (range->high < range->low ||
-        (range->integer && (range->low != floor(range->low) || range->high != floor(range->high) ||
-                            fabs(range->low) > 1e15 || fabs(range->high) > 1e15))) {
-        snprintf(err, errlen, "--range '%s': need A <= B%s", text,
-                 range->integer ? ", both integers" : "");
+    int k = n - first; /* numbers read */
+    range->low = range->kind == PLAN_NORMAL ? number[2] : number[0];
+    range->high = range->kind == PLAN_NORMAL ? number[3] : number[k - 1];
+    range->mode = range->kind == PLAN_TRIANGULAR ? number[1] : 0;
+    range->mean = range->kind == PLAN_NORMAL ? number[0] : 0;
+    range->sd = range->kind == PLAN_NORMAL ? number[1] : 0;
+    range->integer = range->kind == PLAN_INTEGER;
+    const char *problem = NULL;
+    if (range->high < range->low)
+        problem = "need A <= B";
+    else if (range->integer &&
+             (range->low != floor(range->low) || range->high != floor(range->high) ||
+              fabs(range->low) > 1e15 || fabs(range->high) > 1e15))
+        problem = "need A <= B, both integers";
+    else if (range->kind == PLAN_LOGUNIFORM && !(range->low > 0))
+        problem = "a log-uniform range needs 0 < A <= B";
+    else if (range->kind == PLAN_TRIANGULAR &&
+             (range->mode < range->low || range->mode > range->high))
+        problem = "a triangular range needs A <= MODE <= B";
+    else if (range->kind == PLAN_NORMAL && !(range->sd > 0))
+        problem = "a normal range needs SD > 0";
+    else if (range->kind == PLAN_NORMAL &&
+             gsl_cdf_gaussian_P(range->high - range->mean, range->sd) -
+                     gsl_cdf_gaussian_P(range->low - range->mean, range->sd) <
+                 1e-12)
+        problem = "the normal distribution has no mass in [A, B]";
+    if (problem) {
+        snprintf(err, errlen, "--range '%s': %s", text, problem);
         return -1;
     }
     range->path = malloc((size_t)(equals - text) + 1);
@@ -335,6 +374,28 @@ int plan_range_parse(const char *text, struct plan_range *range, char *err, size
     memcpy(range->path, text, (size_t)(equals - text));
     range->path[equals - text] = '\0';
     return 0;
+}
+
+double plan_range_quantile(const struct plan_range *range, double u) {
+    double a = range->low, b = range->high;
+    switch (range->kind) {
+        case PLAN_LOGUNIFORM:
+            return a == b ? a : exp(log(a) + u * (log(b) - log(a)));
+        case PLAN_TRIANGULAR: {
+            double c = range->mode, width = b - a;
+            if (width <= 0) return a;
+            double split = (c - a) / width;
+            return u < split ? a + sqrt(u * width * (c - a)) : b - sqrt((1 - u) * width * (b - c));
+        }
+        case PLAN_NORMAL: {
+            double low = gsl_cdf_gaussian_P(a - range->mean, range->sd);
+            double high = gsl_cdf_gaussian_P(b - range->mean, range->sd);
+            double x = range->mean + gsl_cdf_gaussian_Pinv(low + u * (high - low), range->sd);
+            return x < a ? a : x > b ? b : x;
+        }
+        default:
+            return a + (b - a) * u;
+    }
 }
 
 void plan_design_free(struct plan_design *design) {
@@ -389,12 +450,18 @@ int plan_design_lhs(struct plan_design *design, const struct plan_range *ranges,
                 double value;
                 if (range->integer)
                     value = low + floor((double)strata[p] * (width + 1) / n_points);
-                else
+                else if (range->kind == PLAN_UNIFORM) /* as before the other kinds existed */
                     value = fmin(fmax(design_rounded(
                                           low + width * ((double)strata[p] + gsl_rng_uniform(rng)) /
                                                     n_points),
                                       range->low),
                                  range->high);
+                else
+                    value = fmin(
+                        fmax(design_rounded(plan_range_quantile(
+                                 range, ((double)strata[p] + gsl_rng_uniform(rng)) / n_points)),
+                             range->low),
+                        range->high);
                 design->values[(size_t)p * (size_t)n_ranges + (size_t)j] = value;
             }
         }

@@ -62,13 +62,31 @@ void plan_axis_free(struct plan_axis *axis);
 int plan_add_grid(struct plan *plan, const struct plan_axis *axes, int n_axes, char *err,
                   size_t errlen);
 
-/* One declared range of a sampled design: "PATH=A:B" (real values, uniform on [A, B]) or
- * "PATH=A:B:int" (the integers A..B, each equally likely: for counts such as response.units). */
+/* One declared range of a sampled design, its distribution as a Latin hypercube samples it:
+ *   PATH=A:B                    uniform on [A, B]
+ *   PATH=A:B:int                the integers A..B, each equally likely (counts: response.units)
+ *   PATH=loguniform:A:B         log-uniform on [A, B], 0 < A (rates, factors of ten apart)
+ *   PATH=triangular:A:MODE:B    triangular on [A, B] with its peak at MODE
+ *   PATH=normal:MEAN:SD:A:B     normal, truncated to [A, B] (a valid range)
+ * The hypercube's uniform position in each stratum is mapped through the inverse CDF. */
+enum plan_distribution {
+    PLAN_UNIFORM = 0,
+    PLAN_INTEGER = 1,
+    PLAN_LOGUNIFORM = 2,
+    PLAN_TRIANGULAR = 3,
+    PLAN_NORMAL = 4
+};
+
 struct plan_range {
     char *path;
     double low, high;
-    int integer;
+    int integer;           /* kind == PLAN_INTEGER (kept for the callers that test it) */
+    int kind;              /* enum plan_distribution */
+    double mode, mean, sd; /* triangular: mode; normal: mean and sd */
 };
+
+/* The value at probability u in (0, 1) of a range's distribution (its inverse CDF). */
+double plan_range_quantile(const struct plan_range *range, double u);
 
 int plan_range_parse(const char *text, struct plan_range *range, char *err, size_t errlen);
 void plan_range_free(struct plan_range *range);

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "plan.h"
 
 static struct plan_range make_range(const char *text) {
@@ -304,4 +306,50 @@ Test(design_output, usage_errors) {
     char command[1024];
     snprintf(command, sizeof command, "cd '%s' && h5diff -q a.h5 b.h5 /design /design", workdir);
     cr_assert_eq(system(command), 0);
+}
+
+/* The distributions of --range against their closed forms: the inverse CDF at known points, and
+ * a hypercube's stratification through it (each stratum of probability holds one point). */
+Test(design, range_distributions_follow_their_inverse_cdf) {
+    struct plan_range range;
+    char err[256];
+    cr_assert_eq(plan_range_parse("a=loguniform:0.001:0.1", &range, err, sizeof err), 0, "%s", err);
+    cr_assert_float_eq(plan_range_quantile(&range, 0.5), 0.01, 1e-15);
+    cr_assert_float_eq(plan_range_quantile(&range, 0.25), pow(10, -2.5), 1e-15);
+    plan_range_free(&range);
+    cr_assert_eq(plan_range_parse("a=triangular:0:0.8:1", &range, err, sizeof err), 0);
+    /* F(x) = x^2 / 0.8 below the mode: F(0.4) = 0.2; above: 1 - (1 - x)^2 / 0.2 */
+    cr_assert_float_eq(plan_range_quantile(&range, 0.2), 0.4, 1e-12);
+    cr_assert_float_eq(plan_range_quantile(&range, 0.8), 0.8, 1e-12);
+    cr_assert_float_eq(plan_range_quantile(&range, 1 - 0.05), 1 - sqrt(0.05 * 0.2), 1e-12);
+    plan_range_free(&range);
+    cr_assert_eq(plan_range_parse("a=normal:0.5:0.2:0:1", &range, err, sizeof err), 0);
+    cr_assert_float_eq(plan_range_quantile(&range, 0.5), 0.5, 1e-12); /* symmetric bounds */
+    double low = gsl_cdf_gaussian_P(-0.5, 0.2), high = gsl_cdf_gaussian_P(0.5, 0.2);
+    double u = 0.1, x = plan_range_quantile(&range, u);
+    cr_assert_float_eq((gsl_cdf_gaussian_P(x - 0.5, 0.2) - low) / (high - low), u, 1e-9);
+    plan_range_free(&range);
+    /* a hypercube of 50 points puts exactly one in each 1/50 of probability */
+    cr_assert_eq(plan_range_parse("a=triangular:0:0.8:1", &range, err, sizeof err), 0);
+    struct plan_design design;
+    cr_assert_eq(plan_design_lhs(&design, &range, 1, 50, 7, err, sizeof err), 0, "%s", err);
+    int seen[50] = {0};
+    for (int p = 0; p < 50; p++) {
+        double v = design.values[p];
+        double F = v <= 0.8 ? v * v / 0.8 : 1 - (1 - v) * (1 - v) / 0.2;
+        int stratum = (int)(F * 50 - 1e-7 < 0 ? 0 : F * 50 - 1e-7);
+        cr_assert(stratum >= 0 && stratum < 50);
+        seen[stratum]++;
+    }
+    for (int s = 0; s < 50; s++) cr_assert_eq(seen[s], 1, "stratum %d holds %d points", s, seen[s]);
+    plan_design_free(&design);
+    plan_range_free(&range);
+    /* refusals */
+    cr_assert_eq(plan_range_parse("a=loguniform:0:1", &range, err, sizeof err), -1);
+    cr_assert(strstr(err, "0 < A") != NULL, "%s", err);
+    cr_assert_eq(plan_range_parse("a=triangular:0:2:1", &range, err, sizeof err), -1);
+    cr_assert_eq(plan_range_parse("a=normal:0.5:0:0:1", &range, err, sizeof err), -1);
+    cr_assert_eq(plan_range_parse("a=normal:9:0.1:0:1", &range, err, sizeof err), -1);
+    cr_assert(strstr(err, "no mass") != NULL, "%s", err);
+    cr_assert_eq(plan_range_parse("a=gamma:1:2", &range, err, sizeof err), -1);
 }
