@@ -99,24 +99,47 @@ static void floor_pool_arrays(struct floor_pool *pool, void ***arrays, size_t *s
     memcpy(sizes, bytes, sizeof bytes);
 }
 
+/* The floors' pools are lists of arrays of given element sizes: freed, sized and allocated the
+ * same way whichever pool they make up. */
+static void arrays_free(void ***arrays, int n) {
+    for (int f = 0; f < n; f++) {
+        free(*arrays[f]);
+        *arrays[f] = NULL;
+    }
+}
+
+static size_t arrays_bytes(const size_t *sizes, int n) {
+    size_t total = 0;
+    for (int f = 0; f < n; f++) total += sizes[f];
+    return total;
+}
+
+/* calloc: every page is touched by the caller anyway, and zeros are valid values. */
+static int arrays_calloc(void ***arrays, const size_t *sizes, int n, size_t count) {
+    for (int f = 0; f < n; f++) {
+        *arrays[f] = calloc(count, sizes[f]);
+        if (!*arrays[f]) {
+            arrays_free(arrays, n);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static void floor_pool_free(struct floor_pool *pool) {
     void **arrays[FLOOR_ARRAYS];
     size_t sizes[FLOOR_ARRAYS];
     floor_pool_arrays(pool, arrays, sizes);
-    for (int f = 0; f < FLOOR_ARRAYS; f++) {
-        free(*arrays[f]);
-        *arrays[f] = NULL;
-    }
+    arrays_free(arrays, FLOOR_ARRAYS);
 }
 
 /* Bytes per threat of the floor's pool (what the engine's pool needs at least). */
 static size_t floor_bytes_per_threat(void) {
     struct floor_pool pool;
     void **arrays[FLOOR_ARRAYS];
-    size_t sizes[FLOOR_ARRAYS], total = 0;
+    size_t sizes[FLOOR_ARRAYS];
     floor_pool_arrays(&pool, arrays, sizes);
-    for (int f = 0; f < FLOOR_ARRAYS; f++) total += sizes[f];
-    return total;
+    return arrays_bytes(sizes, FLOOR_ARRAYS);
 }
 
 static int floor_pool_alloc(struct floor_pool *pool, size_t count, int n_types, int n_regions) {
@@ -125,14 +148,7 @@ static int floor_pool_alloc(struct floor_pool *pool, size_t count, int n_types, 
     memset(pool, 0, sizeof *pool);
     pool->count = count;
     floor_pool_arrays(pool, arrays, sizes);
-    for (int f = 0; f < FLOOR_ARRAYS; f++) {
-        /* calloc: every page is touched below anyway, and zeros are valid values. */
-        *arrays[f] = calloc(count, sizes[f]);
-        if (!*arrays[f]) {
-            floor_pool_free(pool);
-            return -1;
-        }
-    }
+    if (arrays_calloc(arrays, sizes, FLOOR_ARRAYS, count) != 0) return -1;
     for (size_t i = 0; i < count; i++) {
         pool->serial[i] = i;
         pool->uid[i] = rng_mix(i);
@@ -205,19 +221,15 @@ static void problem_pool_free(struct problem_pool *pool) {
     void **arrays[PROBLEM_ARRAYS];
     size_t sizes[PROBLEM_ARRAYS];
     problem_pool_arrays(pool, arrays, sizes);
-    for (int f = 0; f < PROBLEM_ARRAYS; f++) {
-        free(*arrays[f]);
-        *arrays[f] = NULL;
-    }
+    arrays_free(arrays, PROBLEM_ARRAYS);
 }
 
 static size_t problem_bytes_per_threat(void) {
     struct problem_pool pool;
     void **arrays[PROBLEM_ARRAYS];
-    size_t sizes[PROBLEM_ARRAYS], total = 0;
+    size_t sizes[PROBLEM_ARRAYS];
     problem_pool_arrays(&pool, arrays, sizes);
-    for (int f = 0; f < PROBLEM_ARRAYS; f++) total += sizes[f];
-    return total;
+    return arrays_bytes(sizes, PROBLEM_ARRAYS);
 }
 
 static int problem_pool_alloc(struct problem_pool *pool, size_t count, int n_types, int n_regions) {
@@ -226,13 +238,7 @@ static int problem_pool_alloc(struct problem_pool *pool, size_t count, int n_typ
     memset(pool, 0, sizeof *pool);
     pool->count = count;
     problem_pool_arrays(pool, arrays, sizes);
-    for (int f = 0; f < PROBLEM_ARRAYS; f++) {
-        *arrays[f] = calloc(count, sizes[f]);
-        if (!*arrays[f]) {
-            problem_pool_free(pool);
-            return -1;
-        }
-    }
+    if (arrays_calloc(arrays, sizes, PROBLEM_ARRAYS, count) != 0) return -1;
     for (size_t i = 0; i < count; i++) {
         pool->uid[i] = rng_mix(i);
         pool->type[i] = (int32_t)(i % (size_t)n_types);
