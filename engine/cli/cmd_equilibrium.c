@@ -509,6 +509,10 @@ static int body(int argc, char **argv) {
                                                .progress = tty,
                                                .progress_stream = stderr,
                                                .stop = &stop_requested};
+    /* Testing only (tests/python): behave as if interrupted once this many items of one batch
+     * are written, as the other commands do. */
+    const char *stop_after = getenv("C5SIM_TEST_STOP_AFTER");
+    if (stop_after) eval.run_options.stop_after_items = atol(stop_after);
     struct timespec start, end;
     clock_gettime(CLOCK_MONOTONIC, &start);
     int status = equilibrium_solve(&o.config, &cache, eq_evaluate, &eval, &result);
