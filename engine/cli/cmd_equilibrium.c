@@ -1,6 +1,7 @@
 /* cmd_equilibrium.c — `c5sim equilibrium`: the sharing game's pure-strategy equilibria, regional
  * optimum, price of anarchy, grim trigger and transfers (docs/model.md §13, docs/cli.md). */
 #include <errno.h>
+#include <stdint.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -386,13 +387,39 @@ static void resume_hint(int argc, char **argv, const char *partial) {
     fprintf(stderr, " --resume %s\n", partial);
 }
 
+/* Rank 0's cache (read back from a journal) to every rank. */
+static int share_cache(struct equilibrium_cache *cache) {
+    long count = cache->count;
+    if (dist_broadcast(&count, sizeof count) != 0) return -1;
+    uint64_t *keys = malloc((size_t)(count > 0 ? count : 1) * sizeof *keys);
+    size_t per_row = (size_t)cache->replicates * (size_t)cache->n_players;
+    double *loss = malloc((size_t)(count > 0 ? count : 1) * per_row * sizeof *loss);
+    int status = keys && loss ? 0 : -1;
+    if (status == 0 && dist_rank() == 0) {
+        memcpy(keys, cache->keys, (size_t)count * sizeof *keys);
+        memcpy(loss, cache->loss, (size_t)count * per_row * sizeof *loss);
+    }
+    if (status == 0 && (dist_broadcast(keys, (size_t)count * sizeof *keys) != 0 ||
+                        dist_broadcast(loss, (size_t)count * per_row * sizeof *loss) != 0))
+        status = -1;
+    for (long k = 0; status == 0 && dist_rank() != 0 && k < count; k++) {
+        long row = equilibrium_cache_add(cache, keys[k]);
+        if (row < 0) {
+            status = -1;
+            break;
+        }
+        memcpy(equilibrium_cache_row(cache, row), loss + (size_t)k * per_row,
+               per_row * sizeof *loss);
+        cache->ready[row] = 1;
+    }
+    free(keys), free(loss);
+    return status;
+}
+
 static int body(int argc, char **argv) {
     struct eq_options o;
     int code = parse_options(argc, argv, &o);
     if (code != 0) return code;
-    if (dist_size() > 1)
-        return USAGE("equilibrium runs in one process (its threads use every core); run it "
-                     "without mpirun");
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_stop;
@@ -436,14 +463,14 @@ static int body(int argc, char **argv) {
         code = EXIT_RUNTIME;
         goto done;
     }
-    if (o.output) {
+    if (o.output && dist_rank() == 0) {
         char note[PATH_MAX + 128] = "";
         enum outlock_status locked =
             outlock_take(o.output, &lock, note, sizeof note, err, sizeof err);
         if (locked == OUTLOCK_BUSY || locked == OUTLOCK_FAILED) {
             fprintf(stderr, "c5sim equilibrium: error: %s\n", err);
             code = EXIT_RUNTIME;
-            goto done;
+            goto prepared;
         }
         snprintf(journal_path, sizeof journal_path, "%s.journal", o.output);
         struct stat info;
@@ -454,7 +481,7 @@ static int body(int argc, char **argv) {
                         "complete\n",
                         o.output);
                 code = EXIT_USAGE;
-                goto done;
+                goto prepared;
             }
             long restored = 0;
             eval.journal =
@@ -462,7 +489,7 @@ static int body(int argc, char **argv) {
             if (!eval.journal) {
                 fprintf(stderr, "c5sim equilibrium: error: cannot resume: %s\n", err);
                 code = EXIT_USAGE;
-                goto done;
+                goto prepared;
             }
             if (!o.quiet)
                 fprintf(stderr, "c5sim equilibrium: resuming: %ld profiles read back from %s\n",
@@ -473,7 +500,7 @@ static int body(int argc, char **argv) {
                     "with --resume %s.partial or start again with --force\n",
                     journal_path, o.output);
             code = EXIT_USAGE;
-            goto done;
+            goto prepared;
         }
         size_t length = 0;
         const char *source = scenario_source(file, &length);
@@ -489,16 +516,28 @@ static int body(int argc, char **argv) {
         if (!out || h5out_write_world(out, world) != 0) {
             fprintf(stderr, "c5sim equilibrium: error: %s\n", out ? h5out_error(out) : err);
             code = EXIT_RUNTIME;
-            goto done;
+            goto prepared;
         }
         if (!o.resume &&
             !(eval.journal = eq_journal_create(journal_path, fingerprint, err, sizeof err))) {
             fprintf(stderr, "c5sim equilibrium: error: %s\n", err);
             code = EXIT_RUNTIME;
-            goto done;
+            goto prepared;
         }
     }
-    int tty = !o.quiet && isatty(STDERR_FILENO);
+prepared:
+    /* Every rank runs the same search; only rank 0 touches the output, and a resumed cache
+     * goes from rank 0 to the others before the first batch. */
+    if (!dist_all_ok(code == 0)) {
+        if (code == 0) code = EXIT_RUNTIME;
+        goto done;
+    }
+    if (dist_size() > 1 && share_cache(&cache) != 0) {
+        fprintf(stderr, "c5sim equilibrium: error: cannot share the resumed cache over MPI\n");
+        code = EXIT_RUNTIME;
+        goto done;
+    }
+    int tty = !o.quiet && isatty(STDERR_FILENO) && dist_size() == 1;
     eval.game = &game;
     eval.base = base;
     eval.replicates = replicates;
@@ -576,6 +615,12 @@ int cmd_equilibrium(int argc, char **argv) {
         fprintf(stderr, "c5sim equilibrium: error: %s\n", start_error);
         dist_finish();
         return EXIT_RUNTIME;
+    }
+    if (dist_rank() != 0) {
+        /* Every rank runs the same search; only rank 0 speaks. */
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) {
+            /* Nothing to do: the rank then prints as rank 0 does. */
+        }
     }
     int code = body(argc, argv);
     dist_finish();

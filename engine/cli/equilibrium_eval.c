@@ -269,12 +269,41 @@ int eq_evaluate(void *context, struct equilibrium_cache *cache, const long *rows
     }
     /* Keep every profile whose replicates all ran (the items done are a prefix of the list). */
     long done = status == 0 ? n : status == 1 ? results.items_written / R : 0;
+    size_t per_row = (size_t)R * (size_t)N;
+    double *block = NULL;
+    if (runner && dist_size() > 1) {
+        /* Only rank 0 holds the results: every rank gets its verdict and its losses, so that
+         * all ranks continue the same search (each batch is one collective). */
+        long header[2] = {status, done};
+        if (dist_broadcast(header, sizeof header) != 0) header[0] = -1, header[1] = 0;
+        status = (int)header[0], done = header[1];
+        block = malloc((size_t)(done > 0 ? done : 1) * per_row * sizeof *block);
+        if (!block) {
+            snprintf(eval->err, sizeof eval->err, "out of memory");
+            status = -1, done = 0;
+        }
+        for (long k = 0; dist_rank() == 0 && k < done; k++)
+            for (int r = 0; r < R; r++) {
+                const double *item = runner_results_item(&results, (int)k, r);
+                for (int i = 0; i < N; i++)
+                    block[(size_t)k * per_row + (size_t)r * (size_t)N + (size_t)i] =
+                        item[(size_t)METRIC_LOSS * N + i];
+            }
+        if (block && dist_broadcast(block, (size_t)done * per_row * sizeof *block) != 0) {
+            snprintf(eval->err, sizeof eval->err, "MPI broadcast failed");
+            status = -1, done = 0;
+        }
+    }
     for (long k = 0; k < done; k++) {
         double *loss = equilibrium_cache_row(cache, rows[k]);
-        for (int r = 0; r < R; r++) {
-            const double *item = runner_results_item(&results, (int)k, r);
-            for (int i = 0; i < N; i++)
-                loss[(size_t)r * (size_t)N + (size_t)i] = item[(size_t)METRIC_LOSS * N + i];
+        if (block) {
+            memcpy(loss, block + (size_t)k * per_row, per_row * sizeof *loss);
+        } else {
+            for (int r = 0; r < R; r++) {
+                const double *item = runner_results_item(&results, (int)k, r);
+                for (int i = 0; i < N; i++)
+                    loss[(size_t)r * (size_t)N + (size_t)i] = item[(size_t)METRIC_LOSS * N + i];
+            }
         }
         cache->ready[rows[k]] = 1;
         eval->evaluated++;
@@ -290,6 +319,7 @@ int eq_evaluate(void *context, struct equilibrium_cache *cache, const long *rows
         snprintf(eval->err, sizeof eval->err, "cannot write the journal: %s", strerror(errno));
         status = -1;
     }
+    free(block);
     runner_results_free(&results);
     runner_free(runner);
     plan_free(plan);

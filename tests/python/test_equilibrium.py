@@ -7,6 +7,7 @@ Also: every profile is the run it claims (its losses equal `c5sim run` with the 
 replicate by replicate), a resumed run equals an uninterrupted one, one thread equals two,
 and bad options exit 2."""
 import os
+import shutil
 import subprocess
 
 import h5py
@@ -135,3 +136,25 @@ def test_bad_options_exit_2(tmp_path):
         assert message in done.stderr, (args, done.stderr)
     help_text = subprocess.run([C5SIM, "equilibrium", "--help"], capture_output=True, text=True)
     assert help_text.returncode == 0 and "Holm" in help_text.stdout
+
+
+def mpi_available():
+    version = subprocess.run([C5SIM, "--version"], capture_output=True, text=True).stdout
+    return "MPI: yes" in version and shutil.which(os.environ.get("MPIRUN", "mpirun"))
+
+
+# Defined only where MPI is built and mpirun exists (as tests/dist/meson.build does for its MPI
+# suite): every rank runs the same search, rank 0 broadcasts each batch's losses.
+if mpi_available():
+    def test_mpi_ranks_equal_one_process(tmp_path):
+        one, _ = equilibrium(tmp_path, "one.h5", "-t", "1", "--exhaustive-limit", "0")
+        out = tmp_path / "mpi.h5"
+        done = subprocess.run(
+            [shutil.which(os.environ.get("MPIRUN", "mpirun")), "--allow-run-as-root",
+             "--oversubscribe", "-np", "2", C5SIM, "equilibrium", TOY, "-q", "-t", "1",
+             "--exhaustive-limit", "0", "-o", str(out)],
+            capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        a, b = read(one), read(out)
+        for name in DATASETS:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
