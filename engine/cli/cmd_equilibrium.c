@@ -382,7 +382,10 @@ static void resume_hint(int argc, char **argv, const char *partial) {
         }
         if (strncmp(argv[i], "--output=", 9) == 0 || strncmp(argv[i], "--resume=", 9) == 0)
             continue;
-        fprintf(stderr, " '%s'", argv[i]);
+        int plain = argv[i][0] != '\0' &&
+                    strspn(argv[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789-_./=:,+@%") == strlen(argv[i]);
+        fprintf(stderr, plain ? " %s" : " '%s'", argv[i]);
     }
     fprintf(stderr, " --resume %s\n", partial);
 }
@@ -559,7 +562,9 @@ prepared:
     double seconds =
         (double)(end.tv_sec - start.tv_sec) + 1e-9 * (double)(end.tv_nsec - start.tv_nsec);
     if (status == 1) {
-        fprintf(stderr, "c5sim equilibrium: interrupted: %ld profiles evaluated", cache.count);
+        long kept = 0;
+        for (long row = 0; row < cache.count; row++) kept += cache.ready[row] == 1;
+        fprintf(stderr, "c5sim equilibrium: interrupted: %ld profiles evaluated", kept);
         if (out) {
             fprintf(stderr, ", kept in %s\n", journal_path);
             resume_hint(argc, argv, h5out_partial_path(out));
