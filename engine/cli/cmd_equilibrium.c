@@ -458,6 +458,19 @@ static int body(int argc, char **argv) {
     o.config.own = own;
     o.config.seed = world->seed;
     o.config.exclusion = !game.by_policy && !game.domain;
+    /* A batch's per-replicate totals (every metric) stay near 64 MiB, whatever R. */
+    double per_profile = (double)replicates * (METRIC_COUNT * game.n_states + world->n_types) * 8.0;
+    o.config.batch_limit = (long)fmax(1.0, fmin(512.0, 67108864.0 / per_profile));
+    /* Limits before memory: the cache of an exhaustive run holds every profile's losses. */
+    double profiles = pow((double)game.n_levels, (double)game.n_states);
+    double cache_bytes = profiles * replicates * game.n_states * 8.0;
+    if (profiles <= (double)o.config.exhaustive_limit && o.max_memory > 0 &&
+        cache_bytes > (double)o.max_memory) {
+        code = USAGE("--exhaustive-limit: all %.0f profiles x %d replicates need %.3g bytes, above "
+                     "the memory limit (--max-memory); lower the limit or the replicates",
+                     profiles, replicates, cache_bytes);
+        goto done;
+    }
     fingerprint = fingerprint_of(&o, &game, world, replicates, file);
     command_line = run_options_command_line(argc, argv);
     if (!fingerprint || !command_line ||
