@@ -146,6 +146,12 @@ int eq_write_output(struct h5out *out, const struct eq_game *game,
     return 0;
 }
 
+static const char *sustained_text(int sustained) {
+    return sustained == EQUILIBRIUM_SUSTAINED       ? "sustained by exclusion"
+           : sustained == EQUILIBRIUM_NOT_SUSTAINED ? "NOT sustained by exclusion"
+                                                    : "undecided (a margin's interval spans 0)";
+}
+
 static void cell(char *buf, size_t size, struct equilibrium_interval x) {
     snprintf(buf, size, "%.4g [%.4g, %.4g]", x.mean, x.low, x.high);
 }
@@ -220,8 +226,7 @@ void eq_print(FILE *stream, const struct eq_game *game, const struct equilibrium
             cell(m, sizeof m, result->margin[i]);
             fprintf(stream, "%-6s %-30s %-30s %-30s %s\n", game->codes[i], a, b, c, m);
         }
-        fprintf(stream, "The optimum is %s by exclusion.\n",
-                result->sustained ? "sustained" : "NOT sustained");
+        fprintf(stream, "The optimum is %s.\n", sustained_text(result->sustained));
     } else {
         fprintf(stream, "\nGrim trigger: not computed (exclusion needs level strategies in "
                         "every domain)\n");
@@ -261,9 +266,8 @@ void eq_print(FILE *stream, const struct eq_game *game, const struct equilibrium
                     100 * result->poa_above_one_share);
         if (result->sustained >= 0 && result->sustained_share < EQ_STABLE_SHARE)
             fprintf(stderr,
-                    "c5sim equilibrium: warning: 'optimum %s by exclusion' holds in only %.0f%% "
+                    "c5sim equilibrium: warning: 'the optimum is %s' holds in only %.0f%% "
                     "of bootstrap draws\n",
-                    result->sustained ? "sustained" : "not sustained",
-                    100 * result->sustained_share);
+                    sustained_text(result->sustained), 100 * result->sustained_share);
     }
 }

@@ -108,6 +108,11 @@ struct equilibrium_config {
 
 enum { EQUILIBRIUM_NASH = 0, EQUILIBRIUM_OPTIMUM = 1 };
 
+/* The grim trigger's verdict: sustained when every state's margin has its interval above 0 (or
+ * is exactly >= 0 with no spread), not sustained when some state's interval lies below 0,
+ * undecided otherwise. */
+enum { EQUILIBRIUM_NOT_SUSTAINED = 0, EQUILIBRIUM_SUSTAINED = 1, EQUILIBRIUM_UNDECIDED = 2 };
+
 /* A walker: best-response (Nash) or coordinate descent on the regional loss (optimum). */
 struct equilibrium_walker {
     int mode;
@@ -139,8 +144,8 @@ struct equilibrium_result {
     struct equilibrium_interval *margin; /* (1-d) L_dev + d L_pun - L_opt: >= 0 sustains */
     struct equilibrium_interval *loss_opt, *loss_dev, *loss_pun;
     int *dev_level, *pun_level; /* the best deviation, the best response when cut off */
-    int sustained;              /* every margin's mean >= 0; -1: not computed */
-    double sustained_share;     /* bootstrap draws that agree with `sustained` */
+    int sustained; /* EQUILIBRIUM_SUSTAINED, _NOT_SUSTAINED, _UNDECIDED or -1 (not computed) */
+    double sustained_share; /* bootstrap draws that agree with `sustained` */
     /* transfers from the best equilibrium to the optimum, per player */
     struct equilibrium_interval *gain;     /* loss_i(best eq) - loss_i(opt) */
     struct equilibrium_interval *transfer; /* received (> 0) or paid (< 0) */

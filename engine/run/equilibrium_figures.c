@@ -21,6 +21,20 @@ void equilibrium_result_free(struct equilibrium_result *result) {
     memset(result, 0, sizeof *result);
 }
 
+/* The verdict from the margins' intervals (enum in equilibrium.h). */
+static int verdict(const struct equilibrium_interval *margin, int n) {
+    int all_above = 1, some_below = 0;
+    for (int i = 0; i < n; i++) {
+        const struct equilibrium_interval *m = &margin[i];
+        int exact = m->low == m->high; /* no spread: the mean is the margin */
+        if (exact ? m->mean < 0 : m->high < 0) some_below = 1;
+        if (exact ? m->mean < 0 : !(m->low > 0)) all_above = 0;
+    }
+    return some_below  ? EQUILIBRIUM_NOT_SUSTAINED
+           : all_above ? EQUILIBRIUM_SUSTAINED
+                       : EQUILIBRIUM_UNDECIDED;
+}
+
 static int by_report_order(const void *a, const void *b) {
     const struct equilibrium_found *x = a, *y = b;
     if (x->test.point_nash != y->test.point_nash) return y->test.point_nash - x->test.point_nash;
@@ -129,7 +143,7 @@ int equilibrium_figures(const struct equilibrium_config *config,
     int optimum[EQUILIBRIUM_MAX_PLAYERS];
     equilibrium_decode(n, L, cache->keys[result->optimum], optimum, &excluded);
     const double *opt_loss = equilibrium_cache_row(cache, result->optimum);
-    result->sustained = config->exclusion ? 1 : -1;
+    result->sustained = -1;
     for (int i = 0; status == 0 && config->exclusion && i < n; i++) {
         memcpy(levels, optimum, (size_t)n * sizeof *levels);
         double best_dev = INFINITY, best_pun = INFINITY;
@@ -153,8 +167,8 @@ int equilibrium_figures(const struct equilibrium_config *config,
                                                       per, R, NULL, NULL);
         margins(cache, result->optimum, dev_row[i], pun_row[i], i, config->discount, x);
         result->margin[i] = equilibrium_interval_of(x, 1, R, NULL, NULL);
-        if (result->margin[i].mean < 0) result->sustained = 0;
     }
+    if (status == 0 && config->exclusion) result->sustained = verdict(result->margin, n);
     /* Transfers: losers (mean gain < 0) are brought back to their loss at the best equilibrium;
      * gainers pay in proportion to their gains (c = losers' deficit / gainers' gain, from the
      * means), so every gainer keeps the same share 1 - c of its gain. */
@@ -210,11 +224,13 @@ int equilibrium_figures(const struct equilibrium_config *config,
             ratios[b] = ratio;
             poa_held += ratio > 1;
         }
-        int sustained = config->exclusion ? 1 : -1;
+        int sustained = -1;
+        struct equilibrium_interval drawn[EQUILIBRIUM_MAX_PLAYERS];
         for (int i = 0; config->exclusion && i < n; i++) {
             margins(cache, result->optimum, dev_row[i], pun_row[i], i, config->discount, x);
-            if (weighted_mean(x, 1, R, weights) < 0) sustained = 0;
+            drawn[i] = equilibrium_interval_of(x, 1, R, weights, NULL);
         }
+        if (config->exclusion) sustained = verdict(drawn, n);
         sustain_held += sustained == result->sustained;
     }
     if (status == 0 && draws > 0) {

@@ -101,7 +101,7 @@ Test(equilibrium, prisoners_dilemma) {
         cr_assert_eq(result.dev_level[i], 0);
         cr_assert_eq(result.pun_level[i], 0);
     }
-    cr_assert_eq(result.sustained, 1);
+    cr_assert_eq(result.sustained, EQUILIBRIUM_SUSTAINED);
     /* both gain 1 at the optimum: no state needs compensating, so no transfer */
     for (int i = 0; i < 2; i++) {
         cr_assert_float_eq(result.gain[i].mean, 1.0, 1e-9);
@@ -115,8 +115,18 @@ Test(equilibrium, prisoners_dilemma) {
     g.calls = g.evaluated = 0;
     cr_assert_eq(equilibrium_cache_init(&cache, 2, 2, 20), 0);
     cr_assert_eq(equilibrium_solve(&config, &cache, evaluate, &g, &result), 0);
-    cr_assert_eq(result.sustained, 0);
+    cr_assert_eq(result.sustained, EQUILIBRIUM_NOT_SUSTAINED);
     cr_assert_float_eq(result.margin[0].mean, 2 * 0.3 - 1, 1e-9);
+    equilibrium_result_free(&result);
+    equilibrium_cache_free(&cache);
+    /* at d = 1/2 the margin is 0: with noise its interval spans 0 and the verdict is open */
+    config.discount = 0.5;
+    g.sigma = 0.3;
+    cr_assert_eq(equilibrium_cache_init(&cache, 2, 2, 20), 0);
+    cr_assert_eq(equilibrium_solve(&config, &cache, evaluate, &g, &result), 0);
+    cr_assert_eq(result.sustained, EQUILIBRIUM_UNDECIDED);
+    for (int i = 0; i < 2; i++)
+        cr_assert(result.margin[i].low < 0 && result.margin[i].high > 0);
     equilibrium_result_free(&result);
     equilibrium_cache_free(&cache);
     expect_no_leaks();
