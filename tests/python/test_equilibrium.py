@@ -158,3 +158,23 @@ if mpi_available():
         a, b = read(one), read(out)
         for name in DATASETS:
             np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+def test_policies_and_domain_strategies(tmp_path):
+    out, _ = equilibrium(tmp_path, "pol.h5", "--policies", "withhold,full", "--bootstrap", "0")
+    data = read(out)
+    with h5py.File(out, "r") as f:
+        assert list(f["equilibrium/strategies"].asstr()[()]) == ["withhold", "full"]
+    levels = data["profiles/levels"]
+    assert data["equilibria"].shape[0] == 1
+    assert list(levels[int(data["equilibria"][0, 0])]) == [0, 0]
+    assert list(levels[int(data["optimum"][0])]) == [1, 0]
+    assert np.isnan(data["grim_trigger"]).all()  # no exclusion between policies
+    # `full` is level 1: the same runs, replicate by replicate
+    lv, _ = equilibrium(tmp_path, "lv.h5", "--levels", "0,1", "--bootstrap", "0")
+    np.testing.assert_array_equal(read(lv)["profiles/loss"][:4], data["profiles/loss"][:4])
+    # the toy has one domain: a level in that domain is the level everywhere
+    dom, _ = equilibrium(tmp_path, "dom.h5", "--levels", "0,0.5,1", "--domain", "military",
+                         "--bootstrap", "0")
+    every, _ = equilibrium(tmp_path, "every.h5", "--levels", "0,0.5,1", "--bootstrap", "0")
+    np.testing.assert_array_equal(read(dom)["profiles/loss"][:9], read(every)["profiles/loss"][:9])
