@@ -450,9 +450,6 @@ static int exhaustive(const struct equilibrium_config *config, struct equilibriu
     return status;
 }
 
-int equilibrium_figures(const struct equilibrium_config *config,
-                        const struct equilibrium_cache *cache, struct equilibrium_result *result);
-
 int equilibrium_solve(const struct equilibrium_config *config, struct equilibrium_cache *cache,
                       equilibrium_evaluate_fn evaluate, void *context,
                       struct equilibrium_result *result) {

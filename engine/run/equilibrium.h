@@ -160,6 +160,11 @@ int equilibrium_solve(const struct equilibrium_config *config, struct equilibriu
                       struct equilibrium_result *result);
 void equilibrium_result_free(struct equilibrium_result *result);
 
+/* The figures of a finished search (equilibrium_solve's last step, equilibrium_figures.c): the
+ * rule on every fully tested profile, PoA, grim trigger, transfers, bootstrap stability. */
+int equilibrium_figures(const struct equilibrium_config *config,
+                        const struct equilibrium_cache *cache, struct equilibrium_result *result);
+
 /* Regional loss of a row as a paired interval (weights as in equilibrium_test_profile). */
 struct equilibrium_interval equilibrium_regional(const struct equilibrium_cache *cache, long row,
                                                  const unsigned *weights);

@@ -73,9 +73,6 @@ static void margins(const struct equilibrium_cache *cache, long opt, long dev, l
 }
 
 int equilibrium_figures(const struct equilibrium_config *config,
-                        const struct equilibrium_cache *cache, struct equilibrium_result *result);
-
-int equilibrium_figures(const struct equilibrium_config *config,
                         const struct equilibrium_cache *cache, struct equilibrium_result *result) {
     int n = cache->n_players, L = cache->n_levels, R = cache->replicates;
     int levels[EQUILIBRIUM_MAX_PLAYERS], excluded;
