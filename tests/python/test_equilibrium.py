@@ -178,3 +178,22 @@ def test_policies_and_domain_strategies(tmp_path):
                          "--bootstrap", "0")
     every, _ = equilibrium(tmp_path, "every.h5", "--levels", "0,0.5,1", "--bootstrap", "0")
     np.testing.assert_array_equal(read(dom)["profiles/loss"][:9], read(every)["profiles/loss"][:9])
+
+
+def test_torn_journal_and_other_run_refused(tmp_path):
+    cut, _ = equilibrium(tmp_path, "cut.h5", env={"C5SIM_TEST_STOP_AFTER": "400"}, code=130)
+    partial, journal = str(cut) + ".partial", str(cut) + ".journal"
+    other = subprocess.run([C5SIM, "equilibrium", TOY, "-s", "9", "--resume", partial],
+                           capture_output=True, text=True, timeout=60)
+    assert other.returncode == 2 and "belongs to another run" in other.stderr, other.stderr
+    assert "seed" in other.stderr
+    size = os.path.getsize(journal)
+    os.truncate(journal, size - 10)  # a kill in the middle of the last record
+    resumed = subprocess.run([C5SIM, "equilibrium", TOY, "--resume", partial],
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "9 profiles read back" in resumed.stderr
+    whole, _ = equilibrium(tmp_path, "whole.h5")
+    a, b = read(whole), read(cut)
+    for name in DATASETS:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
