@@ -261,8 +261,10 @@ int eq_evaluate(void *context, struct equilibrium_cache *cache, const long *rows
     for (long k = 0; status == 0 && k < n * R; k++) items[k] = k;
     if (status == 0) {
         if (eval->verbose)
-            fprintf(stderr, "c5sim equilibrium: batch %ld: %ld profile%s x %d replicates\n",
-                    eval->batches + 1, n, n == 1 ? "" : "s", R);
+            fprintf(stderr,
+                    "c5sim equilibrium: batch %ld: %ld new profile%s x %d replicates (%ld "
+                    "asked for so far)\n",
+                    eval->batches + 1, n, n == 1 ? "" : "s", R, cache->count);
         status = dist_execute(runner, &eval->run_options, items, n * R, NULL, &results, eval->err,
                               sizeof eval->err);
         eval->batches++;
