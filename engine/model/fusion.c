@@ -70,6 +70,8 @@ int fusion_centre(struct sim_workspace *ws, const struct sim_report *report, lon
     for (uint64_t members = ws->hub_mask & ~(1ull << report->sender); members;
          members &= members - 1) {
         relay.receiver = (int16_t)lowest_bit(members);
+        /* nor does the centre relay to a member the sender excludes (§5.16) */
+        if (exploit_excluded(ws, report->sender, relay.receiver)) continue;
         if (report_push(ws, &relay) != 0) return -1;
     }
     return 0;

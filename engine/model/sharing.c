@@ -40,6 +40,16 @@ static int share_report(struct sim_workspace *ws, size_t i, int s, char *err, si
         int j = lowest_bit(candidates);
         double u = gsl_rng_uniform(ws->rng);
         int share = policy_shares(ws, rule, s, j, u);
+        /* an excluded receiver gets nothing (§5.16); the uniform is drawn all the same, so the
+         * other receivers' draws stay those of a run without exclusion */
+        if (share && exploit_excluded(ws, s, j)) {
+            share = 0;
+            metric_add(ws, METRIC_REPORTS_EXCLUDED, s, k, 1.0);
+        }
+        if (ws->adapt_tft) {
+            ws->tft_offered[(size_t)s * S + (size_t)j] += 1.0;
+            if (share) ws->tft_sent[(size_t)s * S + (size_t)j] += 1.0;
+        }
         if (!share) {
             withheld++;
             continue;
