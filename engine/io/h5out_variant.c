@@ -200,7 +200,7 @@ static int create_variant_datasets(struct h5out_variant *variant) {
     if (variant->keep_series && !variant->resumed &&
         create_subgroup(group, "series", "per replicate, tick and state, summed over types"))
         return -1;
-    variant->tables = calloc(2 * METRIC_COUNT + 8, sizeof *variant->tables);
+    variant->tables = calloc(2 * METRIC_COUNT + 10, sizeof *variant->tables);
     if (!variant->tables) return -1;
     for (int m = 0; m < METRIC_COUNT; m++) {
         const struct metric_info *info = &metric_table[m];

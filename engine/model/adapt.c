@@ -59,8 +59,9 @@ void adapt_reset(struct sim_workspace *ws) {
     if (ws->adapt_mask) record_period(ws, 0);
 }
 
+/* Clamped to [0, 1]; a level within rounding of an end is that end (0.4 - 4 x 0.1 is 0). */
 static double clamp01(double x) {
-    return x < 0 ? 0 : x > 1 ? 1 : x;
+    return x < 1e-12 ? 0 : x > 1 - 1e-12 ? 1 : x;
 }
 
 /* The revised levels of state s into adapt_next[s * S ...], from the levels before any revision
