@@ -117,6 +117,7 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->tft_sent);
     free(ws->excluded_until);
     free(ws->received);
+    free(ws->excluded_ticks);
     free(ws->free_units);
     free(ws->release);
     free(ws->burn_until);
@@ -284,6 +285,7 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->tft_sent = calloc(S * S, sizeof *ws->tft_sent);
     ws->excluded_until = calloc(S * S, sizeof *ws->excluded_until);
     ws->received = calloc(S * S, sizeof *ws->received);
+    ws->excluded_ticks = calloc(S * S, sizeof *ws->excluded_ticks);
     ws->release_len = release_length(world);
     ws->release = calloc(S * (size_t)ws->release_len, sizeof *ws->release);
     ws->burn_until = calloc(S * (size_t)world->n_domains, sizeof *ws->burn_until);
@@ -325,7 +327,7 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
         !ws->type_first_network || !ws->camp_head || !ws->camp_count || !ws->camp_next ||
         !ws->watch_bit || !ws->zeros || !ws->share_p || !ws->adapt_next || !ws->adapt_mark ||
         !ws->adapt_prev_loss || !ws->adapt_dir || !ws->tft_offered || !ws->tft_sent ||
-        !ws->excluded_until || !ws->received)
+        !ws->excluded_until || !ws->received || !ws->excluded_ticks)
         goto nomem;
     /* regions owned by each state, in region order (contagion picks among them) */
     for (size_t g = 0; g < R; g++)

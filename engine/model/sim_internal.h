@@ -171,6 +171,7 @@ struct sim_workspace {
     int has_exploit;
     int32_t *excluded_until; /* [s * S + j] s withholds its reports from j while t < until */
     double *received;        /* [s * S + j] state reports j received from s so far */
+    double *excluded_ticks;  /* [s * S + j] ticks of exclusion of j by s scheduled so far */
 
     /* scratch */
     size_t *detected;   /* slots detected this tick, in order */
