@@ -361,10 +361,10 @@ void decode_states(struct decoder *d, const struct tree *root) {
                 if (layers[l]) sharing_apply(&layers[l]->domain[k], &value);
             w->sharing[world_sd(w, s, k)] = value;
         }
-        const struct tree *adapt_node = NULL;
+        const struct adapt_fields *adapt_from = NULL;
         for (int l = 0; l < 3; l++)
-            if (layers[l]) decode_adapt_apply(&layers[l]->adapt, &state->adapt, &adapt_node);
-        decode_adapt_check(d, s, adapt_node);
+            if (layers[l]) decode_adapt_apply(&layers[l]->adapt, &state->adapt, &adapt_from);
+        decode_adapt_check(d, s, adapt_from);
         for (int l = 0; l < 3; l++) {
             if (!layers[l]) continue;
             for (int j = 0; j < n; j++)

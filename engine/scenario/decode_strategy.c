@@ -15,6 +15,7 @@ void decode_adapt(struct decoder *d, const struct tree *node, const char *path,
     static const char *const keys[] = {"rule", "period", "step", "initial"};
     decode_check_keys(d, node, path, keys, 4);
     out->node = node;
+    snprintf(out->path, sizeof out->path, "%s", path);
     char where[512];
     struct tree *one;
     if ((one = tree_get(node, "rule", NULL))) {
@@ -38,31 +39,30 @@ void decode_adapt(struct decoder *d, const struct tree *node, const char *path,
 }
 
 void decode_adapt_apply(const struct adapt_fields *layer, struct world_adapt *value,
-                        const struct tree **node) {
+                        const struct adapt_fields **from) {
     if (!layer->has) return;
     if (layer->has & ADAPT_HAS_RULE) value->rule = layer->value.rule;
     if (layer->has & ADAPT_HAS_PERIOD) value->period = layer->value.period;
     if (layer->has & ADAPT_HAS_STEP) value->step = layer->value.step;
     if (layer->has & ADAPT_HAS_INITIAL) value->initial = layer->value.initial;
-    *node = layer->node;
+    *from = layer;
 }
 
 /* State s's adaptation once its layers are applied: a rule needs a period, and a `level` rule
- * in some domain (adaptation revises a sharing level). `node`: the last layer that set it. */
-void decode_adapt_check(struct decoder *d, int s, const struct tree *node) {
+ * in some domain (adaptation revises a sharing level). `from`: the last layer that set it. */
+void decode_adapt_check(struct decoder *d, int s, const struct adapt_fields *from) {
     const struct world *w = d->w;
     const struct world_adapt *a = &w->states[s].adapt;
-    if (a->rule == ADAPT_NONE || !node) return;
-    char path[512];
-    snprintf(path, sizeof path, "states.%s.sharing.adapt", w->states[s].code);
+    if (a->rule == ADAPT_NONE || !from) return;
     if (a->period < 1) {
-        decode_fail(d, node, path, "adaptation rule '%s' without a period (expected period: K)",
-                    adapt_rules[a->rule]);
+        decode_fail(d, from->node, from->path,
+                    "%s: adaptation rule '%s' without a period (expected period: K ticks)",
+                    w->states[s].code, adapt_rules[a->rule]);
         return;
     }
     for (int k = 0; k < w->n_domains; k++)
         if (w->sharing[world_sd(w, s, k)].policy == POLICY_LEVEL) return;
-    decode_fail(d, node, path,
+    decode_fail(d, from->node, from->path,
                 "%s adapts but follows no `level` policy in any domain (adaptation revises a "
                 "sharing level)",
                 w->states[s].code);

@@ -48,6 +48,7 @@ struct adapt_fields {
     unsigned has;
     struct world_adapt value;
     const struct tree *node; /* the `adapt` mapping, for messages */
+    char path[160];          /* and its path */
 };
 enum {
     EXPLOIT_HAS_GAIN = 1,
@@ -63,8 +64,8 @@ struct exploit_fields {
 void decode_adapt(struct decoder *d, const struct tree *node, const char *path,
                   struct adapt_fields *out);
 void decode_adapt_apply(const struct adapt_fields *layer, struct world_adapt *value,
-                        const struct tree **node);
-void decode_adapt_check(struct decoder *d, int s, const struct tree *node);
+                        const struct adapt_fields **from);
+void decode_adapt_check(struct decoder *d, int s, const struct adapt_fields *from);
 /* Reads `exploit` and `monitoring` of one state mapping (or `defaults`). */
 void decode_exploit(struct decoder *d, const struct tree *state, const char *path,
                     struct exploit_fields *out);
