@@ -17,7 +17,8 @@ static double declared_level(const struct world *w, int s) {
  * adaptive state (they differ only under tit-for-tat), its declared level otherwise. */
 static double level_of(const struct sim_workspace *ws, int s) {
     size_t S = (size_t)ws->n_states;
-    if (!(ws->adapt_mask >> s & 1)) return declared_level(ws->world, s);
+    double declared = declared_level(ws->world, s);
+    if (!(ws->adapt_mask >> s & 1) || isnan(declared)) return declared;
     if (S == 1) return ws->share_p[0];
     double sum = 0;
     for (size_t j = 0; j < S; j++)
@@ -48,7 +49,7 @@ void adapt_reset(struct sim_workspace *ws) {
         ws->adapt_mask |= 1ull << s;
         if (a->rule == ADAPT_TIT_FOR_TAT) ws->adapt_tft = 1;
         double start = a->initial >= 0 ? a->initial : declared_level(w, (int)s);
-        if (!(start >= 0)) start = 0; /* the scenario requires a `level` rule; kept safe */
+        if (!(start >= 0)) start = 0; /* no `level` rule: a level that no rule reads */
         for (size_t j = 0; j < S; j++) ws->share_p[s * S + j] = start;
         ws->adapt_prev_loss[s] = NAN;
         ws->adapt_dir[s] = -1.0; /* a state first tries sharing less: the cost it sees for sure */

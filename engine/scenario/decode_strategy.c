@@ -48,24 +48,16 @@ void decode_adapt_apply(const struct adapt_fields *layer, struct world_adapt *va
     *from = layer;
 }
 
-/* State s's adaptation once its layers are applied: a rule needs a period, and a `level` rule
- * in some domain (adaptation revises a sharing level). `from`: the last layer that set it. */
+/* State s's adaptation once its layers are applied: a rule needs a period. (A state that follows
+ * no `level` rule may adapt: it has no level to revise, and nothing changes, so that a measure or
+ * a sweep may switch policies under an adaptive scenario.) `from`: the last layer that set it. */
 void decode_adapt_check(struct decoder *d, int s, const struct adapt_fields *from) {
     const struct world *w = d->w;
     const struct world_adapt *a = &w->states[s].adapt;
-    if (a->rule == ADAPT_NONE || !from) return;
-    if (a->period < 1) {
-        decode_fail(d, from->node, from->path,
-                    "%s: adaptation rule '%s' without a period (expected period: K ticks)",
-                    w->states[s].code, adapt_rules[a->rule]);
-        return;
-    }
-    for (int k = 0; k < w->n_domains; k++)
-        if (w->sharing[world_sd(w, s, k)].policy == POLICY_LEVEL) return;
+    if (a->rule == ADAPT_NONE || !from || a->period >= 1) return;
     decode_fail(d, from->node, from->path,
-                "%s adapts but follows no `level` policy in any domain (adaptation revises a "
-                "sharing level)",
-                w->states[s].code);
+                "%s: adaptation rule '%s' without a period (expected period: K ticks)",
+                w->states[s].code, adapt_rules[a->rule]);
 }
 
 void decode_exploit(struct decoder *d, const struct tree *state, const char *path,

@@ -55,7 +55,6 @@ static const struct bad_case bad_cases[] = {
     /* states that choose (docs/model.md §5.15-§5.16) */
     {"adapt_unknown_rule", "4:17: error: sharing.adapt.rule: ", "did you mean 'imitation'?"},
     {"adapt_no_period", "4:10: error: sharing.adapt: ", "'tit_for_tat' without a period"},
-    {"adapt_no_level", "4:10: error: sharing.adapt: ", "follows no `level` policy"},
     {"adapt_step_range", "4:49: error: sharing.adapt.step: ", "0 is out of range"},
     {"exploit_unknown_key", "4:28: error: states.AAA.exploit.exclusion: ", "unknown key"},
     {"exploit_negative_gain", "4:25: error: states.AAA.exploit.gain: ", "-1 is out of range"},
