@@ -84,9 +84,9 @@ static struct h5out_variant *grow_variants(struct h5out *out, int index) {
 
 /* The enum stored in the kind column of the event log. */
 static const char *const event_kind_names[] = {
-    "arrival", "detection", "report", "leak",           "engagement",    "interdiction",
-    "impact",  "delivery",  "tick",   "network_report", "network_intel", "rotation",
-    "exploit"};
+    "arrival",       "detection", "report",   "leak", "engagement",
+    "interdiction",  "impact",    "delivery", "tick", "network_report",
+    "network_intel", "rotation",  "exploit"};
 enum { EVENT_KIND_COUNT = sizeof event_kind_names / sizeof event_kind_names[0] };
 _Static_assert(EVENT_KIND_COUNT == EVENT_EXPLOIT + 1, "name every enum sim_event_kind value");
 
@@ -621,10 +621,10 @@ int h5out_variant_write_encoded(struct h5out *out, int index, int replicate,
         if (variant->keep_trust)
             status |= h5out_rows_put(out, variant, replicate, table++, &figures[2]);
         if (variant->n_periods > 0)
-            status |= result->n_periods == variant->n_periods && result->sharing_periods
-                          ? h5out_rows_put(out, variant, replicate, table++,
-                                           result->sharing_periods)
-                          : -1;
+            status |=
+                result->n_periods == variant->n_periods && result->sharing_periods
+                    ? h5out_rows_put(out, variant, replicate, table++, result->sharing_periods)
+                    : -1;
         status |= h5out_rows_put(out, variant, replicate, table++, &figures[3]);
     }
     free(sums);

@@ -373,7 +373,8 @@ struct sim_result *sim_result_alloc(const struct world *world, const struct sim_
     result->n_periods = world_adapt_periods(world);
     if (result->n_periods > 0)
         result->sharing_periods = calloc((size_t)result->n_periods * S, sizeof(double));
-    if ((result->n_periods > 0 && !result->sharing_periods) || !result->by_type || (options && options->keep_series && !result->series) ||
+    if ((result->n_periods > 0 && !result->sharing_periods) || !result->by_type ||
+        (options && options->keep_series && !result->series) ||
         (options && options->keep_trust && !result->trust) || !result->region_arrivals ||
         !result->region_detections || !result->region_impacts || !result->region_harm) {
         sim_result_free(result);

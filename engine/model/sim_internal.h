@@ -158,15 +158,15 @@ struct sim_workspace {
 
     /* adaptive states (adapt.c, §5.15): allocated for every world (S x S), used when some
      * state adapts */
-    uint64_t adapt_mask;      /* states that adapt */
-    int adapt_tft;            /* some state plays tit-for-tat: sharing counts decisions */
-    double *share_p;          /* [s * S + j] level at which adaptive s shares with j */
-    double *adapt_next;       /* [s * S + j] scratch: the revised levels */
-    double *adapt_mark;       /* [s * S + j] total loss of j when s's current period began */
-    double *adapt_prev_loss;  /* [s] its own loss in its previous period (NaN: none yet) */
-    double *adapt_dir;        /* [s] reinforcement: +1 or -1, the direction of its next step */
-    double *tft_offered;      /* [s * S + j] reports s decided on for j in j's current period */
-    double *tft_sent;         /* [s * S + j] of those, the ones it sent */
+    uint64_t adapt_mask;     /* states that adapt */
+    int adapt_tft;           /* some state plays tit-for-tat: sharing counts decisions */
+    double *share_p;         /* [s * S + j] level at which adaptive s shares with j */
+    double *adapt_next;      /* [s * S + j] scratch: the revised levels */
+    double *adapt_mark;      /* [s * S + j] total loss of j when s's current period began */
+    double *adapt_prev_loss; /* [s] its own loss in its previous period (NaN: none yet) */
+    double *adapt_dir;       /* [s] reinforcement: +1 or -1, the direction of its next step */
+    double *tft_offered;     /* [s * S + j] reports s decided on for j in j's current period */
+    double *tft_sent;        /* [s * S + j] of those, the ones it sent */
     /* strategic leakers (exploit.c, §5.16) */
     int has_exploit;
     int32_t *excluded_until; /* [s * S + j] s withholds its reports from j while t < until */

@@ -76,8 +76,8 @@ static inline int policy_shares(const struct sim_workspace *ws, const struct wor
     size_t S = (size_t)ws->n_states;
     switch (rule->policy) {
         case POLICY_LEVEL: /* an adaptive state's level is its own to revise (§5.15) */
-            return u < (ws->adapt_mask >> s & 1 ? ws->share_p[(size_t)s * S + (size_t)j]
-                                                 : rule->level);
+            return u <
+                   (ws->adapt_mask >> s & 1 ? ws->share_p[(size_t)s * S + (size_t)j] : rule->level);
         case POLICY_AGREEMENTS:
             return u < ws->world->agreement[(size_t)s * S + (size_t)j];
         case POLICY_RECIPROCAL:

@@ -80,8 +80,8 @@ struct world_state {
     double cost_per_network_report; /* cost to the sender of each network report, >= 0 */
     int hub_member;                 /* 1 if this state belongs to the fusion centre */
     int mutual_assistance;          /* 1 if this state lends free units to neighbours that ask */
-    double gdp;        /* US$ billion, a stated year (0: not given); for burden analysis */
-    double population; /* million people, a stated year (0: not given) */
+    double gdp;               /* US$ billion, a stated year (0: not given); for burden analysis */
+    double population;        /* million people, a stated year (0: not given) */
     struct world_adapt adapt; /* how it revises its sharing level (rule 0: it does not) */
     /* strategic exploitation of the reports it receives (docs/model.md §5.16) */
     double exploit_gain;  /* G: gain of exploiting one report, harm units (0: never exploits) */

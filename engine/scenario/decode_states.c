@@ -70,8 +70,8 @@ static void decode_sharing(struct decoder *d, const struct tree *node, const cha
                            struct sharing_layer *out) {
     memset(out, 0, sizeof *out);
     if (!decode_is_map(d, node, path, "a sharing mapping (policy, level, agreements, ...)")) return;
-    static const char *const keys[] = {"policy",  "level",     "agreements", "threshold",
-                                       "scope",   "latency",   "by_domain",  "adapt"};
+    static const char *const keys[] = {"policy", "level",   "agreements", "threshold",
+                                       "scope",  "latency", "by_domain",  "adapt"};
     decode_check_keys(d, node, path, keys, 8);
     decode_sharing_fields(d, node, path, &out->base);
     char where[512], inner[512];

@@ -80,8 +80,8 @@ void decode_exploit(struct decoder *d, const struct tree *state, const char *pat
             0)
         out->has |= EXPLOIT_HAS_GAIN;
     if ((one = tree_get(node, "value", NULL)) &&
-        decode_nonnegative(d, one, decode_join(inner, sizeof inner, where, "value"),
-                           &out->value) == 0)
+        decode_nonnegative(d, one, decode_join(inner, sizeof inner, where, "value"), &out->value) ==
+            0)
         out->has |= EXPLOIT_HAS_VALUE;
     long long ticks;
     if ((one = tree_get(node, "exclusion_ticks", NULL)) &&

@@ -49,8 +49,8 @@ static struct world *pair(int ticks, double rate, double back, double level_a, d
 }
 
 /* Reinforcement where sharing only costs (A is never the victim; no response, cue gain 0): A's
- * loss is its reports' cost, so every step down lowers it and the level falls by one step a period, to 0
- * after initial / step periods, and stays there (a loss of 0 is never worse than 0). Each step
+ * loss is its reports' cost, so every step down lowers it and the level falls by one step a period,
+ * to 0 after initial / step periods, and stays there (a loss of 0 is never worse than 0). Each step
  * lowers the expected loss by 250 reports against a standard deviation of about 40: a reversal
  * has probability below 1e-9. */
 Test(adapt, reinforcement_when_sharing_only_costs_falls_to_zero_a_step_a_period) {
@@ -180,7 +180,8 @@ static struct world *busy_pair(int ticks) {
 static int same_figures(const struct sim_result *a, const struct sim_result *b) {
     size_t S = (size_t)a->n_states, K = (size_t)a->n_types, T = (size_t)a->ticks;
     return memcmp(a->by_type, b->by_type, METRIC_COUNT * S * K * sizeof(double)) == 0 &&
-           (!a->series || memcmp(a->series, b->series, METRIC_COUNT * T * S * sizeof(double)) == 0) &&
+           (!a->series ||
+            memcmp(a->series, b->series, METRIC_COUNT * T * S * sizeof(double)) == 0) &&
            memcmp(a->region_harm, b->region_harm, (size_t)a->n_regions * sizeof(double)) == 0;
 }
 
@@ -237,9 +238,9 @@ struct exploit_log {
     double gain, value, q;
     int exclusion;
     long long received, deliveries, exploited, caught, mismatches;
-    long long until, excluded_total; /* B excluded while tick < until; ticks so scheduled */
-    int expect_exploit; /* for the delivery just seen */
-    int pending;        /* a delivery whose exploitation event may follow */
+    long long until, excluded_total;       /* B excluded while tick < until; ticks so scheduled */
+    int expect_exploit;                    /* for the delivery just seen */
+    int pending;                           /* a delivery whose exploitation event may follow */
     int *reports, *detections, *caught_at; /* per tick: A's reports to B, A's detections */
 };
 
@@ -280,8 +281,7 @@ static void on_exploit_event(void *ctx, const struct sim_event *e) {
     }
     if (log->reports && e->kind == EVENT_REPORT && e->state == 0 && e->other == 1)
         log->reports[e->tick]++;
-    if (log->detections && e->kind == EVENT_DETECTION && e->state == 0)
-        log->detections[e->tick]++;
+    if (log->detections && e->kind == EVENT_DETECTION && e->state == 0) log->detections[e->tick]++;
 }
 
 static struct sim_result *run_logged(const struct world *w, struct exploit_log *log) {

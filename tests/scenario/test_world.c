@@ -267,12 +267,13 @@ Test(world, adapt_and_exploit_keys_inherit_through_the_layers) {
     cr_expect_float_eq(w->states[1].monitoring, 0.1, 1e-15);
     cr_expect(world_has_exploit(w));
     world_free(w);
-    w = compile_text("name: plain\nrun: {ticks: 5}\nstates: {AAA: {}}\n"
-                     "regions: {a: {owner: AAA, lon: 0, lat: 0}, x: {owner: none, lon: 1, lat: 1}}\n"
-                     "routes: [[x, a, 1]]\n"
-                     "threats: {t1: {domain: military, origins: {x: {rate: 0.1}}, targets: {a: 1},\n"
-                     "           severity: {mu: 1, sigma: 0.5}}}\n",
-                     NULL);
+    w = compile_text(
+        "name: plain\nrun: {ticks: 5}\nstates: {AAA: {}}\n"
+        "regions: {a: {owner: AAA, lon: 0, lat: 0}, x: {owner: none, lon: 1, lat: 1}}\n"
+        "routes: [[x, a, 1]]\n"
+        "threats: {t1: {domain: military, origins: {x: {rate: 0.1}}, targets: {a: 1},\n"
+        "           severity: {mu: 1, sigma: 0.5}}}\n",
+        NULL);
     cr_expect_eq(world_adapt_periods(w), 0);
     cr_expect_not(world_has_exploit(w));
     world_free(w);
