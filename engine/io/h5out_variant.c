@@ -297,6 +297,8 @@ static hsize_t block_rows_for(const struct world *world, int replicates) {
     size_t widest = (size_t)world->n_states * (size_t)world->n_types;
     if ((size_t)world->n_regions > widest) widest = (size_t)world->n_regions;
     if ((size_t)world->n_states > widest) widest = (size_t)world->n_states;
+    size_t periods = (size_t)world_adapt_periods(world) * (size_t)world->n_states;
+    if (periods > widest) widest = periods; /* sharing_periods (0 unless some state adapts) */
     return clamp_rows(widest * 8, SMALL_CHUNK_BYTES, (hsize_t)replicates);
 }
 
