@@ -400,3 +400,33 @@ Test(exploit, zero_gain_changes_nothing) {
     world_free(w);
     expect_no_leaks();
 }
+
+/* A report the hub forwarded is watched by the hub (hub.monitoring), not by its sender: with the
+ * hub watching everything and the sender nothing, every exploitation is caught; the other way
+ * round, none is. Fused or not, the centre withholds the relay from an excluded member. */
+Test(exploit, reports_through_the_hub_are_watched_by_the_hub) {
+    for (int fusion = 0; fusion <= 1; fusion++)
+        for (int hub_watches = 0; hub_watches <= 1; hub_watches++) {
+            struct exploit_log log = {.gain = 1, .value = 0, .q = hub_watches, .exclusion = 3};
+            struct world *w = pair(300, 1.0, 0.0, 1.0, 0.0);
+            fixture_sharing(w, 0, 0, POLICY_HUB, SCOPE_ALL, 1.0, 0);
+            w->states[0].hub_member = w->states[1].hub_member = 1;
+            w->hub_latency = 0;
+            w->hub_fusion = fusion;
+            w->hub_monitoring = hub_watches;
+            w->states[0].monitoring = 1 - hub_watches;
+            w->states[1].exploit_gain = 1;
+            w->states[1].exploit_value = 0;
+            w->states[1].exclusion_ticks = 3;
+            fixture_finish(w);
+            struct sim_result *r = run_logged(w, &log);
+            cr_assert_gt(log.exploited, 50);
+            cr_assert_eq(log.exploited, log.deliveries);
+            cr_assert_eq(log.caught, hub_watches ? log.exploited : 0, "fusion %d, hub %d", fusion,
+                         hub_watches);
+            cr_assert_eq(sim_result_total(r, METRIC_REPORTS_EXCLUDED, 0) > 0, hub_watches);
+            sim_result_free(r);
+            world_free(w);
+        }
+    expect_no_leaks();
+}
