@@ -29,7 +29,10 @@ static int share_report(struct sim_workspace *ws, size_t i, int s, char *err, si
     }
     /* a fusing centre gets one report and relays it itself (fusion.c) */
     int via_centre = hub && ws->has_fusion;
-    if (via_centre && fusion_send(ws, i, s, t + 1 + rule->latency) != 0) {
+    uint64_t excluded = 0; /* the receivers s excludes (§5.16): the centre does not relay to them */
+    for (uint64_t m = ws->has_exploit && via_centre ? candidates : 0; m; m &= m - 1)
+        if (exploit_excluded(ws, s, lowest_bit(m))) excluded |= 1ull << lowest_bit(m);
+    if (via_centre && fusion_send(ws, i, s, t + 1 + rule->latency, excluded) != 0) {
         snprintf(err, errlen, "out of memory queueing reports");
         return -1;
     }

@@ -91,6 +91,7 @@ struct sim_report {
      * weighted log sum, contributors) or the sender's own log-estimate and precision */
     float pool_w, pool_m;
     uint64_t pool_from;
+    uint64_t excluded; /* REPORT_CENTRE: members the sender excluded when it sent it (§5.16) */
 };
 
 /* One detection of this tick: the slot and the detecting state (upstream collection can give a

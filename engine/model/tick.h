@@ -166,7 +166,7 @@ int upstream_any(const struct sim_workspace *ws, size_t i);
 int upstream_detect(struct sim_workspace *ws, size_t i, char *err, size_t errlen);
 
 /* fusion.c: the fusion centre's pooled picture (§5.12) */
-int fusion_send(struct sim_workspace *ws, size_t i, int s, int deliver);
+int fusion_send(struct sim_workspace *ws, size_t i, int s, int deliver, uint64_t excluded);
 int fusion_centre(struct sim_workspace *ws, const struct sim_report *report, long slot);
 void fusion_relay(struct sim_workspace *ws, const struct sim_report *report, long slot);
 double fusion_estimate(const struct sim_workspace *ws, size_t i, int s, double own);
