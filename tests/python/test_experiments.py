@@ -163,3 +163,16 @@ def test_driver_errors_are_one_line(tmp_path):
         assert message in done.stderr and "Traceback" not in done.stderr
     done = subprocess.run([c5sim_binary(), "study"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
+
+
+def test_leaks_placebo_without_punishment_deters_nothing(quick):
+    arms = quick("leaks_monitoring")["arms"]
+    main, placebo = arms[0]["numbers"], arms[1]["numbers"]
+    # Receivers exploit when nobody watches: the game has something to deter.
+    assert main["curves"]["hub"]["exploits"][0]["mean"] > 0
+    # Without punishment the expected cost is 0 at any monitoring: the same exploitation, bit for
+    # bit, at every level (common random numbers).
+    for arm in ("hub", "reciprocal"):
+        for metric in ("exploit_gain", "exploits", "reports_shared", "harm"):
+            change = placebo[arm][metric]
+            assert change["low"] == change["mean"] == change["high"] == 0, (arm, metric)
