@@ -87,4 +87,43 @@ int robust_compute(const double *averted, const double *cost, int n_points, int 
                    struct robust_result *result, char *err, size_t errlen);
 void robust_result_free(struct robust_result *result);
 
+/* A failure threshold for scenario discovery: "MEASURE:METRIC<T" or "MEASURE:METRIC>T", where
+ * MEASURE is a measure id (or `baseline`, whose only metric is harm) and METRIC one of
+ *   averted        regional harm averted (baseline minus measure, mean over replicates)
+ *   per_cost       averted per unit cost
+ *   harm           regional harm under the measure (or the baseline)
+ *   rank           rank by per_cost (1 = best; a tie shares the mean rank)
+ *   rank_averted   rank by averted
+ *   regret         regret by per_cost (best per_cost at the point minus this one's)
+ *   regret_averted regret by averted
+ * A point fails when its value satisfies the comparison. */
+enum robust_metric {
+    ROBUST_METRIC_AVERTED = 0,
+    ROBUST_METRIC_PER_COST,
+    ROBUST_METRIC_HARM,
+    ROBUST_METRIC_RANK,
+    ROBUST_METRIC_RANK_AVERTED,
+    ROBUST_METRIC_REGRET,
+    ROBUST_METRIC_REGRET_AVERTED,
+    ROBUST_METRICS
+};
+extern const char *const robust_metric_names[ROBUST_METRICS];
+
+struct robust_rule {
+    char text[256]; /* as given, for messages and the output */
+    int measure;    /* index, or -1 for the baseline */
+    int metric;     /* enum robust_metric */
+    int greater;    /* 1: fails when value > threshold; 0: when value < threshold */
+    double threshold;
+};
+
+/* Parse a rule against the measure ids. Returns 0, or -1 with a message naming the part. */
+int robust_rule_parse(const char *text, const char *const *measure_ids, int n_measures,
+                      struct robust_rule *rule, char *err, size_t errlen);
+
+/* The rule's metric at point p; baseline_harm[n_points] is the baseline's mean regional harm. */
+double robust_rule_value(const struct robust_rule *rule, const struct robust_result *result,
+                         const double *baseline_harm, int point);
+int robust_rule_fails(const struct robust_rule *rule, double value);
+
 #endif
