@@ -66,6 +66,7 @@ static struct {
     struct plan_design design;
     struct robust_rule parsed[ROBUST_MAX_RULES];
     const char **measure_ids;
+    char *command_line; /* the full command line, robust options included */
 } robust;
 
 static int build_plan(struct run_session *session) {
@@ -184,7 +185,13 @@ static int report(struct run_session *session) {
     }
     robust_report.measure_ids = robust.measure_ids;
     int code = 0;
-    if (session->out && robust_report_write(session->out, &robust_report, err, sizeof err) != 0) {
+    if (session->out && robust.command_line &&
+        h5out_set_attr_string(session->out, "/", "command_line", robust.command_line) != 0) {
+        fprintf(stderr, "c5sim robust: error: %s\n", h5out_error(session->out));
+        code = EXIT_RUNTIME;
+    }
+    if (code == 0 && session->out &&
+        robust_report_write(session->out, &robust_report, err, sizeof err) != 0) {
         fprintf(stderr, "c5sim robust: error: %s\n", err);
         code = EXIT_RUNTIME;
     }
@@ -281,8 +288,13 @@ static int take_options(int argc, char **argv, int *rest_argc, char **rest) {
 }
 
 int cmd_robust(int argc, char **argv) {
-    static const struct run_command command = {
-        .name = "robust", .series_by_default = 0, .build_plan = build_plan, .report = report};
+    /* the resume hint and the file's command_line show the whole command, robust options too */
+    const struct run_command command = {.name = "robust",
+                                        .series_by_default = 0,
+                                        .build_plan = build_plan,
+                                        .report = report,
+                                        .hint_argc = argc,
+                                        .hint_argv = argv};
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     if (!rest) {
         fprintf(stderr, "c5sim robust: error: out of memory\n");
@@ -293,7 +305,12 @@ int cmd_robust(int argc, char **argv) {
     robust.prim = prim_default_options();
     int rest_argc = 0;
     int code = take_options(argc, argv, &rest_argc, rest);
+    if (code == 0 && !(robust.command_line = run_options_command_line(argc, argv))) {
+        fprintf(stderr, "c5sim robust: error: out of memory\n");
+        code = EXIT_RUNTIME;
+    }
     if (code == 0) code = run_command_main(&command, rest_argc, rest);
+    free(robust.command_line);
     plan_design_free(&robust.design);
     free(robust.measure_ids);
     memset(&robust, 0, sizeof robust);

@@ -171,3 +171,22 @@ def test_report_has_the_robust_section_and_renders(toy, tmp_path):
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert "Robust ranking across the uncertainty design" in shown.stdout
     assert shown.stdout.count('src="data:image/png;base64,') >= 3
+
+
+def test_interrupted_run_resumes_from_the_hint_to_the_same_figures(tmp_path):
+    args = ["robust", TOY, "--lhs", "5", "--range", f"{RATE}=0.02:0.18", "-r", "6", "-t", "1",
+            "--bootstrap", "20"]
+    full, part = tmp_path / "full.h5", tmp_path / "part.h5"
+    assert c5sim(*args, "-o", str(full), "-q").returncode == 0
+    stopped = subprocess.run([C5SIM, *args, "-o", str(part)], capture_output=True, text=True,
+                             timeout=300, env=dict(os.environ, C5SIM_TEST_STOP_AFTER="20"))
+    assert stopped.returncode == 130, stopped.stderr
+    hint = next(l for l in stopped.stderr.splitlines() if l.startswith("To continue it: "))
+    assert "--lhs 5" in hint and f"--range {RATE}=0.02:0.18" in hint and "--bootstrap 20" in hint
+    assert c5sim(*args, "--resume", str(part) + ".partial", "-q").returncode == 0
+    with h5py.File(full, "r") as a, h5py.File(part, "r") as b:
+        for name in ("averted/value", "per_cost/figures", "averted/tau", "prim/0/box", "design"):
+            assert np.array_equal(a[f"robust/{name}"][()], b[f"robust/{name}"][()],
+                                  equal_nan=True), name
+        line = b.attrs["command_line"]
+        assert "--lhs 5" in (line.decode() if isinstance(line, bytes) else line)
