@@ -14,12 +14,13 @@ const char *const robust_metric_names[ROBUST_METRICS] = {
 int robust_rule_parse(const char *text, const char *const *measure_ids, int n_measures,
                       struct robust_rule *rule, char *err, size_t errlen) {
     memset(rule, 0, sizeof *rule);
-    if (strlen(text) >= sizeof rule->text) {
+    size_t length = strlen(text);
+    if (length >= sizeof rule->text) {
         snprintf(err, errlen, "'%.40s...': longer than %zu characters", text,
                  sizeof rule->text - 1);
         return -1;
     }
-    snprintf(rule->text, sizeof rule->text, "%s", text);
+    memcpy(rule->text, text, length + 1);
     const char *colon = strchr(text, ':');
     const char *op = colon ? strpbrk(colon + 1, "<>") : NULL;
     if (!colon || !op) {
