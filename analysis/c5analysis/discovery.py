@@ -115,13 +115,20 @@ def cart(design, fails, parameters, max_depth=CART_MAX_DEPTH):
     return rules
 
 
+FEW_FAILS = 5  # below this many failing points a box is an anecdote (engine: ROBUST_FEW_FAILS)
+
+
 def box_words(data, prim):
-    """The PRIM box in words: the restricted parameters and their ranges."""
+    """The PRIM box in words: the restricted parameters, their ranges and the share of the
+    design's range each keeps (an edge that trims a sliver is a weak restriction)."""
     parts = []
+    design = data["design"]
     for j, name in enumerate(data["parameters"]):
         if prim["restricted"][j]:
             low, high = prim["box"][j]
-            parts.append(f"{name} from {low:.4g} to {high:.4g}")
+            width = design[:, j].max() - design[:, j].min()
+            kept = 100 * (high - low) / width if width > 0 else 100.0
+            parts.append(f"{name} from {low:.4g} to {high:.4g} ({kept:.0f}% of its range)")
     return "; ".join(parts) if parts else "no parameter restricted (failures spread over the design)"
 
 
@@ -190,6 +197,37 @@ def make_figures(data):
     return made
 
 
+def findings(results_path):
+    """Headline sentences for a robust file: the most robust measure by each criterion, how far
+    the ranking moves, and each discovery rule's box."""
+    data = read(results_path)
+    if data is None:
+        return []
+    lines = []
+    for criterion, title in (("per_cost", "harm averted per unit cost"),
+                             ("averted", "harm averted")):
+        rows = figure_rows(data, criterion)
+        stab = dict(zip(data["stability_names"], data["criteria"][criterion]["stability"]))
+        best = rows[0]
+        lines.append(
+            f"By {title}, {best['measure']} is the most robust measure: best at "
+            f"{fmt(100 * best['p_best'][0])}% of the {data['design'].shape[0]} design points "
+            f"(95% CI {fmt(100 * best['p_best'][1])}% to {fmt(100 * best['p_best'][2])}%, "
+            f"replicate noise given the design), mean regret {fmt(best['regret_mean'][0])}; the "
+            f"ranking's Kendall tau against the nominal one averages {fmt(stab['tau_mean'][0])} "
+            f"(minimum {fmt(stab['tau_min'][0])}).")
+    for prim in data["prim"]:
+        n_fails = int(prim["fails"].sum())
+        if n_fails:
+            lines.append(f"'{prim['rule']}' holds at {n_fails} of {data['design'].shape[0]} "
+                         f"design points, mostly where {box_words(data, prim)} (PRIM: coverage "
+                         f"{fmt(100 * prim['box_figures'][0])}%, density "
+                         f"{fmt(100 * prim['box_figures'][1])}%).")
+        else:
+            lines.append(f"'{prim['rule']}' holds at no design point.")
+    return lines
+
+
 def section(report, results_path, out_dir, svg=False, log=None, dpi=100):
     """Add the robust-ranking section to a report (a no-op for a file without /robust)."""
     data = read(results_path)
@@ -241,7 +279,9 @@ def section(report, results_path, out_dir, svg=False, log=None, dpi=100):
             f"{len(prim['trajectory']) - 1} steps, then pasting) finds the box: {box_words(data, prim)}. "
             f"It holds {fmt(100 * cov)}% of those points (coverage), {fmt(100 * dens)}% of the "
             f"points inside meet the rule (density), and it spans {fmt(100 * sup)}% of the design "
-            "(support).")
+            "(support)."
+            + (f" Only {n_fails} point{'s' if n_fails != 1 else ''} meet the rule: read the box "
+               "as an anecdote, not a region." if n_fails < FEW_FAILS else ""))
         rules = cart(data["design"], prim["fails"], data["parameters"])
         if rules:
             report.paragraph("A CART tree (depth at most 3) as a second view; its leaves where "

@@ -172,13 +172,21 @@ void robust_report_print(FILE *stream, const struct robust_report *report) {
                 "%.3g, density %.3g, support %.3g (%d points, %d failing)\n",
                 p->n_steps - 1, report->prim_options.alpha, p->chosen, p->box.coverage,
                 p->box.density, p->box.support, p->box.inside, p->box.fails_inside);
+        if (d->n_fails < ROBUST_FEW_FAILS)
+            fprintf(stream,
+                    "  (only %d failing point%s: read the box as an anecdote, not a "
+                    "region; a larger --lhs says more)\n",
+                    d->n_fails, d->n_fails == 1 ? "" : "s");
         int restricted = 0;
         for (int j = 0; j < p->n_dims; j++) {
             if (!p->restricted[j]) continue;
             restricted++;
-            fprintf(stream, "  %-40s in [%.4g, %.4g]   (design range [%.4g, %.4g])\n",
+            double width = p->range_high[j] - p->range_low[j];
+            fprintf(stream,
+                    "  %-40s in [%.4g, %.4g]   (design range [%.4g, %.4g]; keeps %.0f%% of it)\n",
                     design->names[j], p->box_low[j], p->box_high[j], p->range_low[j],
-                    p->range_high[j]);
+                    p->range_high[j],
+                    width > 0 ? 100 * (p->box_high[j] - p->box_low[j]) / width : 100.0);
         }
         if (restricted == 0)
             fprintf(stream, "  (no parameter restricted: the failures are spread "

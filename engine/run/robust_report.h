@@ -18,6 +18,9 @@ static inline int robust_variant(int n_measures, int point, int slot) {
     return point * (n_measures + 1) + slot;
 }
 
+/* Fewer failing design points than this: the printed box carries a caution. */
+enum { ROBUST_FEW_FAILS = 5 };
+
 /* One scenario-discovery question: its rule, which design points fail it, and PRIM's answer. */
 struct robust_discovery {
     struct robust_rule rule;
