@@ -155,6 +155,11 @@ def test_report_has_the_robust_section_and_renders(toy, tmp_path):
     assert done.returncode == 0, done.stderr
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert "## Robust ranking across the uncertainty design" in markdown
+    headlines = markdown.split("## Headline findings", 1)[1].split("\n## ", 1)[0]
+    assert "is the most robust measure: best at" in headlines
+    assert "lowers regional harm" not in headlines  # no "best variant" across design points
+    assert "at one point of the uncertainty design" in markdown
+    assert "cooperation_curve.png" not in markdown
     assert "### Scenario discovery: where 'stop_a:rank>1' holds" in markdown
     assert f"finds the box: {RATE} from 0." in markdown
     assert "A CART tree" in markdown and f"{RATE} > 0." in markdown
