@@ -37,7 +37,8 @@ void cmd_robust_help(FILE *stream) {
         "      --lhs N            design points (besides the nominal point 0)\n"
         "      --range SPEC       PATH=A:B, PATH=A:B:int, PATH=loguniform:A:B,\n"
         "                         PATH=triangular:A:MODE:B, PATH=normal:MEAN:SD:A:B (repeatable)\n"
-        "      --fails RULE       MEASURE:METRIC<T or MEASURE:METRIC>T (repeatable, up to %d);\n"
+        "      --fails RULE       'MEASURE:METRIC<T' or 'MEASURE:METRIC>T' (quoted for the shell;\n"
+        "                         repeatable, up to %d);\n"
         "                         METRIC: averted, per_cost, harm, rank, rank_averted, regret,\n"
         "                         regret_averted; MEASURE may be `baseline` (metric harm)\n"
         "      --bootstrap B      bootstrap draws over replicates (default %d; 0: none)\n"
@@ -51,7 +52,7 @@ void cmd_robust_help(FILE *stream) {
     fprintf(stream, "\nExamples:\n"
                     "  c5sim robust scenarios/c5-baseline.yaml --lhs 40 -r 50 -t 2 \\\n"
                     "      --range defaults.leak=0:0.2 --range sharing.level=0:1 \\\n"
-                    "      --fails fusion_centre:averted<0 -o robust.h5\n");
+                    "      --fails 'fusion_centre:averted<0' -o robust.h5\n");
 }
 
 /* The command's own options, taken out of argv before the common parser sees the rest. */

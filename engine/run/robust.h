@@ -63,7 +63,7 @@ void robust_values(const double *averted, const double *cost, int n_points, int 
  * ROBUST_BOOTSTRAP_PURPOSE). For each criterion, low/high [n_measures] of each figure, and the
  * stability bounds. */
 enum { ROBUST_BOOTSTRAP_PURPOSE = 0x524f42 /* "ROB": outside the model's purposes */ };
-enum { ROBUST_MAX_BOOTSTRAP = 100000 };
+enum { ROBUST_MAX_BOOTSTRAP = 10000 }; /* draws are kept: B x (7 M + 5) doubles per criterion */
 
 struct robust_interval {
     struct robust_measure_figures *low, *high; /* [n_measures] each */
