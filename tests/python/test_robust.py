@@ -195,3 +195,25 @@ def test_interrupted_run_resumes_from_the_hint_to_the_same_figures(tmp_path):
                                   equal_nan=True), name
         line = b.attrs["command_line"]
         assert "--lhs 5" in (line.decode() if isinstance(line, bytes) else line)
+
+
+def test_figures_equal_an_independent_computation(toy):
+    from scipy.stats import kendalltau
+
+    with h5py.File(toy[0], "r") as h5:
+        names = [n.decode() for n in h5["robust/figure"][()]]
+        for criterion in ("per_cost", "averted"):
+            v = h5[f"robust/{criterion}/value"][()]
+            figures = h5[f"robust/{criterion}/figures"][:, :, 0]
+            tau = h5[f"robust/{criterion}/tau"][()]
+            points = v[1:]
+            best = points == points.max(axis=1, keepdims=True)
+            p_best = (best / best.sum(axis=1, keepdims=True)).mean(axis=0)
+            regret = points.max(axis=1, keepdims=True) - points
+            assert np.allclose(figures[:, names.index("p_best")], p_best)
+            assert np.allclose(figures[:, names.index("regret_mean")], regret.mean(axis=0))
+            assert np.allclose(figures[:, names.index("regret_q90")],
+                               np.quantile(regret, 0.9, axis=0))  # numpy's default = GSL's
+            assert np.allclose(figures[:, names.index("regret_max")], regret.max(axis=0))
+            expected = [kendalltau(v[p], v[0]).statistic for p in range(len(v))]
+            assert np.allclose(tau, expected, equal_nan=True)
