@@ -96,21 +96,39 @@ def cart(design, fails, parameters, max_depth=CART_MAX_DEPTH):
     leaves = tree.apply(design)
     rules = []
 
-    def walk(node, conditions):
+    def words(bounds):
+        # a path's splits merged into one interval: "a < x <= b", in the parameters' order
+        parts = []
+        for j, name in enumerate(parameters):
+            if j not in bounds:
+                continue
+            low, high = bounds[j]
+            if low is not None and high is not None:
+                parts.append(f"{low:.4g} < {name} <= {high:.4g}")
+            elif low is not None:
+                parts.append(f"{name} > {low:.4g}")
+            else:
+                parts.append(f"{name} <= {high:.4g}")
+        return " and ".join(parts) or "everywhere"
+
+    def walk(node, bounds):
         if t.children_left[node] == -1:
             inside = leaves == node
             failing = int(y[inside].sum())
             points = int(inside.sum())
             if points and failing / points > 0.5:
-                rules.append({"rule": " and ".join(conditions) or "everywhere", "points": points,
+                rules.append({"rule": words(bounds), "points": points,
                               "failing": failing, "density": failing / points,
                               "coverage": failing / total_fails})
             return
-        name, threshold = parameters[t.feature[node]], t.threshold[node]
-        walk(t.children_left[node], conditions + [f"{name} <= {threshold:.4g}"])
-        walk(t.children_right[node], conditions + [f"{name} > {threshold:.4g}"])
+        j, threshold = int(t.feature[node]), float(t.threshold[node])
+        low, high = bounds.get(j, (None, None))
+        walk(t.children_left[node],
+             {**bounds, j: (low, threshold if high is None else min(high, threshold))})
+        walk(t.children_right[node],
+             {**bounds, j: (threshold if low is None else max(low, threshold), high)})
 
-    walk(0, [])
+    walk(0, {})
     rules.sort(key=lambda r: (-r["density"], -r["coverage"]))
     return rules
 
@@ -280,7 +298,7 @@ def section(report, results_path, out_dir, svg=False, log=None, dpi=100):
             f"It holds {fmt(100 * cov)}% of those points (coverage), {fmt(100 * dens)}% of the "
             f"points inside meet the rule (density), and it spans {fmt(100 * sup)}% of the design "
             "(support)."
-            + (f" Only {n_fails} point{'s' if n_fails != 1 else ''} meet the rule: read the box "
+            + (f" Only {n_fails} point{'s meet' if n_fails != 1 else ' meets'} the rule: read the box "
                "as an anecdote, not a region." if n_fails < FEW_FAILS else ""))
         rules = cart(data["design"], prim["fails"], data["parameters"])
         if rules:
