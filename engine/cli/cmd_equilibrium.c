@@ -283,6 +283,17 @@ static int build_game(const struct eq_options *o, const struct world *world, str
         }
         game->n_levels = axis.n_values;
         plan_axis_free(&axis);
+        /* ascending, so that "all-lowest" and "all-highest" starts mean what they say */
+        for (int b = 1; b < game->n_levels; b++)
+            for (int k = b; k > 0 && game->values[k] < game->values[k - 1]; k--) {
+                double value = game->values[k];
+                char text[sizeof game->texts[0]];
+                memcpy(text, game->texts[k], sizeof text);
+                game->values[k] = game->values[k - 1];
+                memcpy(game->texts[k], game->texts[k - 1], sizeof text);
+                game->values[k - 1] = value;
+                memcpy(game->texts[k - 1], text, sizeof text);
+            }
     }
     if (game->n_levels < 2) return USAGE("the grid needs at least 2 strategies");
     if (!equilibrium_grid_fits(game->n_states, game->n_levels))
