@@ -93,10 +93,15 @@ int portfolio_evaluate(const uint64_t *masks, int count, const double *costs, in
         }
         /* per replicate: (base - package) - sum over its measures of (base - measure alone) */
         for (size_t r = 0; r < R; r++) {
-            double value = base[r] - own[r];
+            double value = base[r] - own[r], scale = fabs(value);
             for (int m = 0; m < n_measures; m++)
-                if (masks[i] >> m & 1) value -= base[r] - harm[(size_t)single[m] * R + r];
-            sample[r] = value;
+                if (masks[i] >> m & 1) {
+                    double alone = base[r] - harm[(size_t)single[m] * R + r];
+                    value -= alone;
+                    scale += fabs(alone);
+                }
+            /* what is left of exactly additive effects is the rounding of the sums: zero */
+            sample[r] = fabs(value) <= 1e-12 * scale ? 0.0 : value;
         }
         stats_paired_difference(sample, zeros, 1, R, &p->interaction);
     }

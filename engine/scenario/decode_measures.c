@@ -77,7 +77,7 @@ void decode_measures(struct decoder *d, const struct tree *root) {
         measure->cost_sharing = COST_SHARING_EQUAL;
         if ((value = tree_get(node, "cost_sharing", NULL))) {
             decode_join(where, sizeof where, path, "cost_sharing");
-            int rule = decode_choice(d, value, where, rules, 4, "a cost-sharing rule");
+            int rule = decode_choice(d, value, where, rules, 4, "cost-sharing rule");
             if (rule >= 0) measure->cost_sharing = rule;
             for (int st = 0; rule >= 0 && st < w->n_states; st++) {
                 double weight = rule == COST_SHARING_GDP          ? w->states[st].gdp
