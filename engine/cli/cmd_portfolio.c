@@ -42,6 +42,8 @@ static struct {
     int n_budgets;
     int chosen[PORTFOLIO_MAX_MEASURES];
     int n_chosen;
+    int argc; /* the whole command line, these options included, for the file's provenance */
+    char **argv;
 } portfolio_options;
 
 static int parse_budgets(const char *text) {
@@ -151,7 +153,7 @@ static int build_plan(struct run_session *session) {
 static int report(struct run_session *session) {
     const struct world *world = session->base_world;
     struct portfolio_study study;
-    char err[512];
+    char err[512] = "";
     if (portfolio_study_compute(&study, world, portfolio_options.chosen,
                                 portfolio_options.n_chosen, portfolio_options.budgets,
                                 portfolio_options.n_budgets, &session->results, err,
@@ -160,10 +162,17 @@ static int report(struct run_session *session) {
         return EXIT_RUNTIME;
     }
     int code = 0;
-    if (session->out && portfolio_study_write(session->out, &study, world, err, sizeof err) != 0) {
-        fprintf(stderr, "c5sim portfolio: error: %s\n", err);
+    /* the common options' parser saw argv without --measures and --budget: record them all */
+    char *command_line = run_options_command_line(portfolio_options.argc, portfolio_options.argv);
+    if (session->out &&
+        (portfolio_study_write(session->out, &study, world, err, sizeof err) != 0 ||
+         (command_line &&
+          h5out_set_attr_string(session->out, "/", "command_line", command_line) != 0))) {
+        fprintf(stderr, "c5sim portfolio: error: %s\n",
+                err[0] ? err : h5out_error(session->out));
         code = EXIT_RUNTIME;
     }
+    free(command_line);
     if (code == 0) {
         printf("%s: ", world->name);
         portfolio_study_print(stdout, &study, world);
@@ -176,6 +185,8 @@ int cmd_portfolio(int argc, char **argv) {
     static const struct run_command command = {
         .name = "portfolio", .series_by_default = 0, .build_plan = build_plan, .report = report};
     memset(&portfolio_options, 0, sizeof portfolio_options);
+    portfolio_options.argc = argc;
+    portfolio_options.argv = argv;
     char **rest = malloc((size_t)(argc + 1) * sizeof *rest);
     if (!rest) return EXIT_RUNTIME;
     int n = 0;
