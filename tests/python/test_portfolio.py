@@ -3,6 +3,7 @@
 hack), time-phased measures (start/end) against the closed form of a rate change, cost sharing by
 hand, and bad input."""
 import os
+import re
 import subprocess
 
 import h5py
@@ -221,3 +222,23 @@ def test_bad_input(tmp_path):
     assert done.returncode == 2
     assert ("measure reinforce: states.AAA.response.units: a time-phased measure (start/end) "
             "cannot change a state's response units") in done.stderr
+
+
+def test_report_draws_the_frontier_and_says_what_cannot_be_told_apart(tmp_path):
+    out = str(tmp_path / "p.h5")
+    done = c5sim("portfolio", TOY, "-r", "20", "-t", "2", "-q", "--budget", "5,16", "-o", out)
+    assert done.returncode == 0, done.stderr
+    report_dir = tmp_path / "report"
+    done = subprocess.run(["/usr/bin/python3", os.path.join(SOURCE_ROOT, "analysis", "c5report"),
+                           out, "-o", str(report_dir), "--quiet"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert (report_dir / "portfolio_frontier.png").stat().st_size > 10000
+    text = (report_dir / "report.md").read_text()
+    section = text[text.index("## Packages of measures"):]
+    frontier = section.split("### Best package")[0]
+    assert re.search(r"\| 4\.00 \| [0-9.]+ \([0-9.]+ to [0-9.]+\) \| \{firewalls\} \|", frontier)
+    assert "| {patrols} |" not in frontier  # dominated by sensors: as effective, cheaper
+    assert "{sensors, firewalls} and {patrols, firewalls} avert exactly the same harm" in section
+    assert "| {patrols, sensors} |" in section and "| overlap |" in section
+    assert "additive within noise" in section
