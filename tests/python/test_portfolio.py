@@ -242,3 +242,26 @@ def test_report_draws_the_frontier_and_says_what_cannot_be_told_apart(tmp_path):
     assert "{sensors, firewalls} and {patrols, firewalls} avert exactly the same harm" in section
     assert "| {patrols, sensors} |" in section and "| overlap |" in section
     assert "additive within noise" in section
+
+
+def test_heuristic_mode_beyond_twelve_measures(tmp_path):
+    # 13 measures: the first three of the toy and ten more that each halve one rate a little
+    extra = "".join(f"  trim{i}:\n    cost: {1 + i}\n    set:\n"
+                    f"      threats.hack.origins.x.rate*: {0.9 + 0.005 * i}\n" for i in range(10))
+    path = toy_with(tmp_path, extra, "many.yaml")
+    out = str(tmp_path / "h.h5")
+    done = c5sim("portfolio", path, "-r", "4", "-t", "2", "-q", "--budget", "10,30", "-o", out)
+    assert done.returncode == 0, done.stderr
+    assert "13 measures, 92 packages (heuristic" in done.stdout
+    with h5py.File(out, "r") as f:
+        g = f["/portfolio"]
+        assert g.attrs["mode"] in (b"heuristic", "heuristic")
+        assert len(f["/variants"]) == 1 + 13 + 78
+        masks = g["table"][()][:, 0].astype(int)
+        assert sorted(bin(m).count("1") for m in masks) == [0] + [1] * 13 + [2] * 78
+        cols = [c.decode() for c in g["budget_statistic"][()]]
+        b = {c: g["budgets"][()][:, i] for i, c in enumerate(cols)}
+        assert (b["cost"] <= b["budget"]).all()
+        # within 10, sensors + firewalls (cost 10) stops every raid and every hack: no package
+        # can avert more, and the search finds it
+        assert int(b["mask"][0]) == 0b110
