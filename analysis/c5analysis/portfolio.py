@@ -4,6 +4,7 @@ intervals), and the report's section: frontier, best package per budget, interac
 per-state net gains under each cost-sharing rule (docs/model.md §13)."""
 import math
 import os
+import textwrap
 
 import h5py
 import numpy as np
@@ -48,7 +49,8 @@ def frontier_figure(data):
     t = data["table"]
     cost, mean = t["cost"], t["harm_averted"]
     low, high = t["harm_averted_ci_low"], t["harm_averted_ci_high"]
-    figure, axis = plt.subplots(figsize=(11, 6.5))
+    figure, (axis, key) = plt.subplots(1, 2, figsize=(14, 7),
+                                       gridspec_kw={"width_ratios": [3, 2]})
     off = t["on_frontier"] == 0
     yerr = np.vstack([mean - low, high - mean])
     yerr = np.where(np.isfinite(yerr), yerr, 0)
@@ -57,9 +59,18 @@ def frontier_figure(data):
     f = data["frontier"]
     axis.errorbar(cost[f], mean[f], yerr=yerr[:, f], fmt="o-", color="tab:blue", ms=6,
                   elinewidth=1.2, capsize=3, label="Pareto frontier")
-    for i in f:
-        axis.annotate(data["packages"][i], (cost[i], mean[i]), textcoords="offset points",
-                      xytext=(6, -12), fontsize=8, color="tab:blue")
+    # the frontier's packages are numbered on the plot and named in the key beside it: their
+    # labels are too long to sit next to the points
+    lines = []
+    for n, i in enumerate(f, start=1):
+        axis.annotate(str(n), (cost[i], mean[i]), textcoords="offset points", xytext=(5, -11),
+                      fontsize=8, color="tab:blue")
+        name = textwrap.fill(data["packages"][i], 52, subsequent_indent="      ")
+        lines.append(f"{n:>2}. {name}  (cost {fmt(cost[i])})")
+    key.axis("off")
+    key.set_title("Pareto frontier, by cost", fontsize=10, loc="left")
+    key.text(0, 1, "\n".join(lines), va="top", ha="left", fontsize=7.5, family="monospace",
+             transform=key.transAxes)
     b = data["budgets"]
     for k, budget in enumerate(b["budget"]):
         axis.axvline(budget, color="tab:red", lw=0.8, ls=":")
