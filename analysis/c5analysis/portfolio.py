@@ -127,6 +127,14 @@ def add_to_report(report, path, out_dir, dpi=100, svg=False, log=None):
     report.table(["cost", "harm averted (95% CI)", "package"],
                  [[fmt(t["cost"][i]), _interval(row(i), "harm_averted"), labels[i]]
                   for i in data["frontier"]])
+    paying = [i for i in range(1, n) if t["harm_averted_ci_low"][i] > t["cost"][i]]
+    losing = [i for i in range(1, n) if t["harm_averted_ci_high"][i] < t["cost"][i]]
+    report.paragraph(
+        f"{len(paying)} of {n - 1} packages avert more harm than they cost (the interval's lower "
+        f"end above the cost), {len(losing)} avert less (its upper end below): harm averted and "
+        "cost are in the same units, so a package that averts less than it costs raises the "
+        "region's loss (harm + cost) and is worth funding only if a unit of harm is valued above "
+        "a unit of cost.")
     report.figure("portfolio_frontier", "Every package's cost against the regional harm it "
                   "averts (95% paired intervals); the Pareto frontier in blue, the best package "
                   "within each budget (dotted lines) starred.", png)
