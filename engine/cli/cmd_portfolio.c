@@ -11,28 +11,30 @@
 #include "run_options.h"
 
 void cmd_portfolio_help(FILE *stream) {
-    fprintf(stream,
-            "usage: c5sim portfolio SCENARIO [--measures A,B,...] [--budget B1,B2,...] [common "
-            "options]\n\n"
-            "Run every package (combination) of the chosen measures (default: all the scenario\n"
-            "declares), all on the same random numbers, a package's overrides being those of its\n"
-            "measures in scenario order (two that set one path absolutely are refused, naming\n"
-            "both). Up to %d measures every one of the 2^M packages is run; beyond, the baseline,\n"
-            "each measure and every pair are run and the best package per budget is searched on\n"
-            "their pairwise estimate (greedy with re-evaluation, then local search; docs/model.md\n"
-            "section 13). Prints the Pareto frontier of cost against harm averted, the best package\n"
-            "per budget and whether it is distinguishable from the runner-up (paired interval of\n"
-            "their difference), the interactions (a package's effect minus the sum of its\n"
-            "measures' effects), and the per-state net gain of each best package under each\n"
-            "cost-sharing rule. Variant i in the file is package i; /portfolio holds the tables.\n\n"
-            "  --measures A,B,...   measure ids to combine (at most %d)\n"
-            "  --budget B1,B2,...   budgets in harm units (default: the cost of all measures)\n",
-            PORTFOLIO_MAX_EXHAUSTIVE, PORTFOLIO_MAX_MEASURES);
+    fprintf(
+        stream,
+        "usage: c5sim portfolio SCENARIO [--measures A,B,...] [--budget B1,B2,...] [common "
+        "options]\n\n"
+        "Run every package (combination) of the chosen measures (default: all the scenario\n"
+        "declares), all on the same random numbers, a package's overrides being those of its\n"
+        "measures in scenario order (two that set one path absolutely are refused, naming\n"
+        "both). Up to %d measures every one of the 2^M packages is run; beyond, the baseline,\n"
+        "each measure and every pair are run and the best package per budget is searched on\n"
+        "their pairwise estimate (greedy with re-evaluation, then local search; docs/model.md\n"
+        "section 13). Prints the Pareto frontier of cost against harm averted, the best package\n"
+        "per budget and whether it is distinguishable from the runner-up (paired interval of\n"
+        "their difference), the interactions (a package's effect minus the sum of its\n"
+        "measures' effects), and the per-state net gain of each best package under each\n"
+        "cost-sharing rule. Variant i in the file is package i; /portfolio holds the tables.\n\n"
+        "  --measures A,B,...   measure ids to combine (at most %d)\n"
+        "  --budget B1,B2,...   budgets in harm units (default: the cost of all measures)\n",
+        PORTFOLIO_MAX_EXHAUSTIVE, PORTFOLIO_MAX_MEASURES);
     run_options_help(stream, 0);
-    fprintf(stream, "\nExamples:\n"
-                    "  c5sim portfolio scenarios/c5-baseline.yaml -r 100 --budget 50,100,150 -o p.h5\n"
-                    "  c5sim portfolio scenarios/c5-baseline.yaml --measures fusion_centre,"
-                    "mutual_assistance\n");
+    fprintf(stream,
+            "\nExamples:\n"
+            "  c5sim portfolio scenarios/c5-baseline.yaml -r 100 --budget 50,100,150 -o p.h5\n"
+            "  c5sim portfolio scenarios/c5-baseline.yaml --measures fusion_centre,"
+            "mutual_assistance\n");
 }
 
 /* The command's own options, taken out of argv before the common ones are parsed. */
@@ -154,22 +156,19 @@ static int report(struct run_session *session) {
     const struct world *world = session->base_world;
     struct portfolio_study study;
     char err[512] = "";
-    if (portfolio_study_compute(&study, world, portfolio_options.chosen,
-                                portfolio_options.n_chosen, portfolio_options.budgets,
-                                portfolio_options.n_budgets, &session->results, err,
-                                sizeof err) != 0) {
+    if (portfolio_study_compute(&study, world, portfolio_options.chosen, portfolio_options.n_chosen,
+                                portfolio_options.budgets, portfolio_options.n_budgets,
+                                &session->results, err, sizeof err) != 0) {
         fprintf(stderr, "c5sim portfolio: error: %s\n", err);
         return EXIT_RUNTIME;
     }
     int code = 0;
     /* the common options' parser saw argv without --measures and --budget: record them all */
     char *command_line = run_options_command_line(portfolio_options.argc, portfolio_options.argv);
-    if (session->out &&
-        (portfolio_study_write(session->out, &study, world, err, sizeof err) != 0 ||
-         (command_line &&
-          h5out_set_attr_string(session->out, "/", "command_line", command_line) != 0))) {
-        fprintf(stderr, "c5sim portfolio: error: %s\n",
-                err[0] ? err : h5out_error(session->out));
+    if (session->out && (portfolio_study_write(session->out, &study, world, err, sizeof err) != 0 ||
+                         (command_line && h5out_set_attr_string(session->out, "/", "command_line",
+                                                                command_line) != 0))) {
+        fprintf(stderr, "c5sim portfolio: error: %s\n", err[0] ? err : h5out_error(session->out));
         code = EXIT_RUNTIME;
     }
     free(command_line);

@@ -76,7 +76,8 @@ static void blame(const struct scenario *base, const struct plan_variant *varian
     const struct world *w = first;
     for (int j = 0; j < variant->n_overrides; j++) {
         if (applies(w, owner, j, 0) == applies(w, owner, j, t)) continue;
-        for (int i = 0; i < variant->n_overrides; i++) use[i] = (unsigned char)applies(w, owner, i, 0);
+        for (int i = 0; i < variant->n_overrides; i++)
+            use[i] = (unsigned char)applies(w, owner, i, 0);
         use[j] = !use[j];
         struct scenario_errors ignored = {0};
         struct world *one = compile_subset(base, variant, use, max_memory, &ignored);

@@ -6,8 +6,7 @@
 
 #include "portfolio.h"
 
-const char *const portfolio_rule_names[PORTFOLIO_RULES] = {"equal", "gdp", "population",
-                                                           "benefit"};
+const char *const portfolio_rule_names[PORTFOLIO_RULES] = {"equal", "gdp", "population", "benefit"};
 
 int portfolio_rule_parse(const char *name) {
     for (int r = 0; r < PORTFOLIO_RULES; r++)

@@ -65,8 +65,8 @@ struct portfolio_package {
 /* Fill out[count] from harm[count * replicates] (regional harm of package i in replicate r at
  * harm[i * replicates + r]; masks[0] must be 0, the baseline). The interaction of a package is
  * computed when every one of its measures alone is among the masks (per replicate; a remainder
- * below 1e-12 of the effects summed is their rounding and counts as 0). Returns 0, or -1 when out of
- * memory or masks[0] is not the baseline. */
+ * below 1e-12 of the effects summed is their rounding and counts as 0). Returns 0, or -1 when out
+ * of memory or masks[0] is not the baseline. */
 int portfolio_evaluate(const uint64_t *masks, int count, const double *costs, int n_measures,
                        const double *harm, int replicates, struct portfolio_package *out);
 

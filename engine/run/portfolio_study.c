@@ -43,7 +43,8 @@ static int net_gains(struct portfolio_study *study, const struct world *world,
     size_t R = (size_t)study->replicates;
     double *base = malloc(R * sizeof *base), *own = malloc(R * sizeof *own);
     double *loss = malloc((size_t)S * sizeof *loss), *benefit = malloc((size_t)S * sizeof *benefit);
-    double *weights = malloc((size_t)S * sizeof *weights), *charge = malloc((size_t)S * sizeof *charge);
+    double *weights = malloc((size_t)S * sizeof *weights),
+           *charge = malloc((size_t)S * sizeof *charge);
     double *gdp = malloc((size_t)S * sizeof *gdp), *population = malloc((size_t)S * sizeof *gdp);
     int ok = base && own && loss && benefit && weights && charge && gdp && population;
     for (int s = 0; ok && s < S; s++) {
@@ -75,7 +76,8 @@ static int net_gains(struct portfolio_study *study, const struct world *world,
                 for (int m = 0; applicable && m < study->n_measures; m++) {
                     if (!(study->masks[p] >> m & 1)) continue;
                     int own_rule = world->measures[study->measures[m]].cost_sharing;
-                    applicable = portfolio_shares(own_rule, S, gdp, population, benefit, weights) == 0;
+                    applicable =
+                        portfolio_shares(own_rule, S, gdp, population, benefit, weights) == 0;
                     for (int s = 0; applicable && s < S; s++)
                         charge[s] += study->costs[m] * weights[s];
                 }
@@ -171,26 +173,40 @@ static int failed(struct h5out *out, char *err, size_t errlen) {
 
 int portfolio_study_write(struct h5out *out, const struct portfolio_study *study,
                           const struct world *world, char *err, size_t errlen) {
-    static const char *const package_columns[] = {
-        "mask",        "size",           "cost", "harm_averted", "harm_averted_ci_low",
-        "harm_averted_ci_high", "interaction", "interaction_ci_low", "interaction_ci_high",
-        "on_frontier"};
+    static const char *const package_columns[] = {"mask",
+                                                  "size",
+                                                  "cost",
+                                                  "harm_averted",
+                                                  "harm_averted_ci_low",
+                                                  "harm_averted_ci_high",
+                                                  "interaction",
+                                                  "interaction_ci_low",
+                                                  "interaction_ci_high",
+                                                  "on_frontier"};
     enum { PC = 10 };
-    static const char *const budget_columns[] = {
-        "budget",     "mask",       "package",  "cost",         "harm_averted",
-        "harm_averted_ci_low", "harm_averted_ci_high", "runner_up", "gap", "gap_ci_low",
-        "gap_ci_high", "distinguishable"};
+    static const char *const budget_columns[] = {"budget",
+                                                 "mask",
+                                                 "package",
+                                                 "cost",
+                                                 "harm_averted",
+                                                 "harm_averted_ci_low",
+                                                 "harm_averted_ci_high",
+                                                 "runner_up",
+                                                 "gap",
+                                                 "gap_ci_low",
+                                                 "gap_ci_high",
+                                                 "distinguishable"};
     enum { BC = 12 };
-    static const char *const rules[PORTFOLIO_NET_RULES] = {"equal", "gdp", "population",
-                                                           "benefit", "declared"};
+    static const char *const rules[PORTFOLIO_NET_RULES] = {"equal", "gdp", "population", "benefit",
+                                                           "declared"};
     int P = study->n_packages, S = study->n_states, status = 0;
     char label[4096];
-    const char **names = calloc((size_t)(P > S + 1 ? P : S + 1) + (size_t)study->n_measures,
-                                sizeof *names);
+    const char **names =
+        calloc((size_t)(P > S + 1 ? P : S + 1) + (size_t)study->n_measures, sizeof *names);
     double *table = malloc((size_t)P * PC * sizeof *table);
     double *budgets = malloc((size_t)study->n_budgets * BC * sizeof *budgets);
-    double *frontier = malloc((size_t)(study->n_frontier > 0 ? study->n_frontier : 1) *
-                              sizeof *frontier);
+    double *frontier =
+        malloc((size_t)(study->n_frontier > 0 ? study->n_frontier : 1) * sizeof *frontier);
     if (!names || !table || !budgets || !frontier) {
         free(names), free(table), free(budgets), free(frontier);
         snprintf(err, errlen, "out of memory");
@@ -205,9 +221,9 @@ int portfolio_study_write(struct h5out *out, const struct portfolio_study *study
         portfolio_study_label(study, world, study->masks[p], label, sizeof label);
         if (!(names[p] = strdup(label))) status = -1;
         const struct portfolio_package *k = &study->packages[p];
-        double row[PC] = {(double)k->mask,      (double)k->size,          k->cost,
-                          k->averted.mean,      k->averted.ci_low,        k->averted.ci_high,
-                          k->interaction.mean,  k->interaction.ci_low,    k->interaction.ci_high,
+        double row[PC] = {(double)k->mask,       (double)k->size,       k->cost,
+                          k->averted.mean,       k->averted.ci_low,     k->averted.ci_high,
+                          k->interaction.mean,   k->interaction.ci_low, k->interaction.ci_high,
                           (double)k->on_frontier};
         memcpy(table + (size_t)p * PC, row, sizeof row);
     }
@@ -229,12 +245,12 @@ int portfolio_study_write(struct h5out *out, const struct portfolio_study *study
     for (int p = 0; p < P; p++) free((char *)names[p]);
     for (int i = 0; i < study->n_frontier; i++) frontier[i] = study->frontier[i];
     size_t n_frontier = (size_t)study->n_frontier;
-    if (status == 0 && h5out_write_doubles(out, "/portfolio/frontier", 1, &n_frontier, frontier,
-                                           "index",
-                                           "packages on the Pareto frontier of cost against mean "
-                                           "harm averted, by increasing cost (indices into "
-                                           "/portfolio/package)",
-                                           "package") != 0)
+    if (status == 0 &&
+        h5out_write_doubles(out, "/portfolio/frontier", 1, &n_frontier, frontier, "index",
+                            "packages on the Pareto frontier of cost against mean "
+                            "harm averted, by increasing cost (indices into "
+                            "/portfolio/package)",
+                            "package") != 0)
         status = failed(out, err, errlen);
     for (int b = 0; b < study->n_budgets; b++) {
         const struct portfolio_choice *c = &study->choices[b];
@@ -367,16 +383,18 @@ void portfolio_study_print(FILE *stream, const struct portfolio_study *study,
         portfolio_study_label(study, world, c->mask, label, sizeof label);
         fprintf(stream, "%-32s %s\n", a, label);
     }
-    static const char *const rules[PORTFOLIO_NET_RULES] = {"equal", "gdp", "population",
-                                                           "benefit", "declared"};
+    static const char *const rules[PORTFOLIO_NET_RULES] = {"equal", "gdp", "population", "benefit",
+                                                           "declared"};
     for (int i = 0; i < study->n_budgets; i++) {
         const struct portfolio_choice *c = &study->choices[i];
         int seen = c->best <= 0;
         for (int j = 0; j < i; j++) seen |= study->choices[j].best == c->best;
         if (seen) continue;
         portfolio_study_label(study, world, c->mask, label, sizeof label);
-        fprintf(stream, "\nNet gain per state of %s (mean loss averted, its cost %.4g shared by "
-                        "each rule)\n", label, c->cost);
+        fprintf(stream,
+                "\nNet gain per state of %s (mean loss averted, its cost %.4g shared by "
+                "each rule)\n",
+                label, c->cost);
         fprintf(stream, "%-8s", "state");
         for (int r = 0; r < PORTFOLIO_NET_RULES; r++) fprintf(stream, " %11s", rules[r]);
         fputc('\n', stream);

@@ -15,11 +15,11 @@
 /* The best package under one budget. */
 struct portfolio_choice {
     double budget;
-    uint64_t mask;        /* the chosen package */
-    int best;             /* its plan index, or -1 (heuristic mode: a package not run) */
-    int runner_up;        /* plan index of the second best run package within the budget, or -1 */
-    double estimate;      /* heuristic mode: the surrogate's value of `mask` */
-    double cost;          /* of `mask` */
+    uint64_t mask;   /* the chosen package */
+    int best;        /* its plan index, or -1 (heuristic mode: a package not run) */
+    int runner_up;   /* plan index of the second best run package within the budget, or -1 */
+    double estimate; /* heuristic mode: the surrogate's value of `mask` */
+    double cost;     /* of `mask` */
     struct stats_difference gap; /* best minus runner-up, paired (NaN when either is missing) */
     int distinguishable;         /* 1 when the gap's interval excludes 0 */
 };
@@ -32,14 +32,14 @@ struct portfolio_study {
     double *costs;       /* [n_measures] */
     int heuristic;       /* 1 when n_measures > PORTFOLIO_MAX_EXHAUSTIVE */
     int n_packages;
-    uint64_t *masks;                     /* [n_packages], plan variant i = package i */
-    struct portfolio_package *packages;  /* [n_packages] */
+    uint64_t *masks;                    /* [n_packages], plan variant i = package i */
+    struct portfolio_package *packages; /* [n_packages] */
     int replicates;
-    double *harm;                        /* [n_packages * replicates] regional harm */
+    double *harm; /* [n_packages * replicates] regional harm */
     int n_frontier;
-    int *frontier;                       /* [n_frontier] package indices by increasing cost */
+    int *frontier; /* [n_frontier] package indices by increasing cost */
     int n_budgets;
-    struct portfolio_choice *choices;    /* [n_budgets] */
+    struct portfolio_choice *choices; /* [n_budgets] */
     int n_states;
     /* [package][rule][state + 1]: mean loss averted by the package for each state, its cost
      * shared by the rule (PORTFOLIO_RULES = each measure by its own cost_sharing); the last

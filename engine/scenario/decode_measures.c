@@ -32,8 +32,8 @@ void decode_measures(struct decoder *d, const struct tree *root) {
     s->measure_count = calloc((size_t)measures->count + 1, sizeof *s->measure_count);
     s->measure_overrides = calloc(total, sizeof *s->measure_overrides);
     if (!w->measures || !s->measure_first || !s->measure_count || !s->measure_overrides) return;
-    static const char *const keys[] = {"name", "description", "cost", "set",
-                                       "start", "end",  "cost_sharing"};
+    static const char *const keys[] = {"name",  "description", "cost",        "set",
+                                       "start", "end",         "cost_sharing"};
     static const char *const rules[] = {"equal", "gdp", "population", "benefit"};
     for (int i = 0; i < measures->count; i++) {
         const struct tree *key = measures->keys[i], *node = measures->items[i];

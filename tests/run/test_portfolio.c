@@ -44,7 +44,7 @@ static double effect_of(uint64_t mask) {
 static void toy_harm(double *harm, int replicates, double spread) {
     for (int i = 0; i < 8; i++)
         for (int r = 0; r < replicates; r++) {
-            double noise = 100 + 7 * sin(1.7 * r + 0.3);       /* common to every package */
+            double noise = 100 + 7 * sin(1.7 * r + 0.3);        /* common to every package */
             double own = spread * cos(2.3 * r + 1.1 * i + 0.5); /* the package's own noise */
             harm[i * replicates + r] = noise - effect_of((uint64_t)i) + own;
         }
@@ -85,7 +85,7 @@ Test(portfolio, evaluate_frontier_budget_and_interactions) {
 
     int second;
     cr_assert_eq(portfolio_best(p, 8, 6.5, &second), 6); /* {1,2}: 11 */
-    cr_assert_eq(second, 1);                            /* {0}: 10 */
+    cr_assert_eq(second, 1);                             /* {0}: 10 */
     cr_assert_eq(portfolio_best(p, 8, 100, &second), 7);
     cr_assert_eq(portfolio_best(p, 8, 0, &second), 0);
     cr_assert_eq(second, -1);
@@ -135,7 +135,7 @@ static double payoff_value(void *context, uint64_t mask) {
 Test(portfolio, heuristic_matches_exhaustive_on_small_cases) {
     /* a fixed pseudo-random family of payoffs (a linear congruential generator: reproducible) */
     unsigned long long state = 12345;
-#define NEXT() ((state = state * 6364136223846793005ull + 1442695040888963407ull) >> 11)
+#define NEXT()    ((state = state * 6364136223846793005ull + 1442695040888963407ull) >> 11)
 #define UNIFORM() ((double)NEXT() / 9007199254740992.0)
     int agree = 0, cases = 0;
     double worst = 1;
@@ -154,7 +154,8 @@ Test(portfolio, heuristic_matches_exhaustive_on_small_cases) {
             double budget = total * b / 4.0;
             uint64_t exact = portfolio_search_exhaustive(p.n, costs, budget, payoff_value, &p);
             uint64_t found = portfolio_search_heuristic(p.n, costs, budget, payoff_value, &p);
-            cr_assert(portfolio_cost(costs, p.n, found) <= budget, "the heuristic keeps the budget");
+            cr_assert(portfolio_cost(costs, p.n, found) <= budget,
+                      "the heuristic keeps the budget");
             double ve = payoff_value(&p, exact), vf = payoff_value(&p, found);
             cr_assert(vf <= ve + 1e-9, "the exhaustive answer is the optimum");
             cases++;
