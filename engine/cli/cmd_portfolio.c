@@ -27,7 +27,7 @@ void cmd_portfolio_help(FILE *stream) {
         "measures' effects), and the per-state net gain of each best package under each\n"
         "cost-sharing rule. Variant i in the file is package i; /portfolio holds the tables.\n\n"
         "  --measures A,B,...   measure ids to combine (at most %d)\n"
-        "  --budget B1,B2,...   budgets in harm units (default: the cost of all measures)\n",
+        "  --budget B1,B2,...   budgets in harm units (default: the cost of all measures)\n\n",
         PORTFOLIO_MAX_EXHAUSTIVE, PORTFOLIO_MAX_MEASURES);
     run_options_help(stream, 0);
     fprintf(stream,

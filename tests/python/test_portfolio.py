@@ -175,6 +175,9 @@ def test_bad_input(tmp_path):
     assert done.returncode == 2 and "--budget '10,x'" in done.stderr
     done = c5sim("portfolio", TOY, "-r", "2", "-q", "--budget")
     assert done.returncode == 2 and "--budget needs a list" in done.stderr
+    done = c5sim("portfolio", os.path.join(SOURCE_ROOT, "tests", "scenarios",
+                                           "coalition_toy.yaml"), "-r", "2", "-q")
+    assert done.returncode == 2 and "the scenario declares no measures" in done.stderr
     # two measures of a package setting one path absolutely: refused, naming both
     path = toy_with(tmp_path, "  drones:\n    cost: 3\n    set:\n"
                     "      states.AAA.detect.military: 0.5\n", "collide.yaml")
