@@ -54,6 +54,12 @@ const char *world_phase_difference(const struct world *a, const struct world *b)
         if (a->states[s].units != b->states[s].units ||
             a->states[s].busy_ticks != b->states[s].busy_ticks)
             return "a state's response units or busy ticks";
+    for (int s = 0; s < a->n_states; s++) {
+        const struct world_adapt *x = &a->states[s].adapt, *y = &b->states[s].adapt;
+        if (x->rule != y->rule || x->period != y->period || x->step != y->step ||
+            x->initial != y->initial)
+            return "a state's sharing adaptation (sharing.adapt)";
+    }
     if (a->n_regions != b->n_regions) return "the regions";
     for (int g = 0; g < a->n_regions; g++)
         if (a->regions[g].owner != b->regions[g].owner) return "a region's owner";
