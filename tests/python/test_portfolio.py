@@ -225,6 +225,13 @@ def test_bad_input(tmp_path):
     assert done.returncode == 2
     assert ("measure reinforce: states.AAA.response.units: a time-phased measure (start/end) "
             "cannot change a state's response units") in done.stderr
+    path = toy_with(tmp_path, "  learn:\n    cost: 1\n    start: 10\n    set:\n"
+                    "      states.BBB.sharing.adapt: {rule: reinforcement, period: 10}\n",
+                    "adapt.yaml")
+    done = c5sim("measures", path, "-r", "2", "-q")
+    assert done.returncode == 2
+    assert ("measure learn: states.BBB.sharing.adapt: a time-phased measure (start/end) cannot "
+            "change a state's sharing adaptation") in done.stderr
 
 
 def test_report_draws_the_frontier_and_says_what_cannot_be_told_apart(tmp_path):
