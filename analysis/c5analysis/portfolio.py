@@ -1,7 +1,7 @@
 """portfolio.py — the `/portfolio` group of a `c5sim portfolio` file (docs/output-format.md):
 reading it, the Pareto frontier figure (cost against regional harm averted, with paired
 intervals), and the report's section: frontier, best package per budget, interactions and
-per-state net gains under each cost-sharing rule (docs/model.md §13)."""
+per-state net gains under each cost-sharing rule (docs/model.md §14)."""
 import math
 import os
 import textwrap
@@ -109,7 +109,7 @@ def add_to_report(report, path, out_dir, dpi=100, svg=False, log=None):
         f"{len(data['measures'])} measures ({', '.join(data['measures'])}), {n} packages run "
         + ("(every combination)" if data["mode"] == "exhaustive" else
            "(the baseline, each measure and every pair; a best package of three or more is a "
-           "pairwise estimate, docs/model.md §13.2)")
+           "pairwise estimate, docs/model.md §14.2)")
         + ", all on the same random numbers. Harm averted is the baseline's regional harm minus "
         "the package's, per run, paired by replicate, mean (95% CI). Costs are in harm units per "
         "run.")
@@ -182,7 +182,7 @@ def add_to_report(report, path, out_dir, dpi=100, svg=False, log=None):
                   "interaction (95% CI)", "reading"], inter_rows)
     report.heading(3, "Net gain per state under each cost-sharing rule")
     report.paragraph("Mean loss a package averts for each state when its cost is shared by each "
-                     "rule (docs/model.md §13.3): equal shares, by GDP, by population, by "
+                     "rule (docs/model.md §14.3): equal shares, by GDP, by population, by "
                      "benefit (each state's harm averted; a state the package harms pays "
                      "nothing), and as the measures declare (cost_sharing). The region's net gain "
                      "is the same under every rule.")

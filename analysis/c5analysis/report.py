@@ -410,6 +410,10 @@ def build(results, out_dir, svg=False, log=None, relevance=DEFAULT_RELEVANCE):
     from .portfolio import add_to_report as add_portfolio
 
     add_portfolio(report, results.path, out_dir, FIGURE_DPI, svg, log)
+
+    from .discovery import section as robust_section
+
+    robust_section(report, results.path, out_dir, svg=svg, log=log, dpi=FIGURE_DPI)
     report.heading(2, "Figures")
     for name, _, caption in made:
         report.figure(name, caption, files[name])

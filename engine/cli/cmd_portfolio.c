@@ -21,7 +21,7 @@ void cmd_portfolio_help(FILE *stream) {
         "both). Up to %d measures every one of the 2^M packages is run; beyond, the baseline,\n"
         "each measure and every pair are run and the best package per budget is searched on\n"
         "their pairwise estimate (greedy with re-evaluation, then local search; docs/model.md\n"
-        "section 13). Prints the Pareto frontier of cost against harm averted, the best package\n"
+        "section 14). Prints the Pareto frontier of cost against harm averted, the best package\n"
         "per budget and whether it is distinguishable from the runner-up (paired interval of\n"
         "their difference), the interactions (a package's effect minus the sum of its\n"
         "measures' effects), and the per-state net gain of each best package under each\n"

@@ -259,11 +259,14 @@ static int take_design_options(int argc, char **argv, int *rest_argc, char **res
 }
 
 int cmd_sweep(int argc, char **argv) {
-    static const struct run_command command = {.name = "sweep",
-                                               .accepts_sweep_options = 1,
-                                               .series_by_default = 0,
-                                               .build_plan = build_plan,
-                                               .report = report};
+    /* the resume hint shows the whole command, --lhs and --range included */
+    const struct run_command command = {.name = "sweep",
+                                        .accepts_sweep_options = 1,
+                                        .series_by_default = 0,
+                                        .build_plan = build_plan,
+                                        .report = report,
+                                        .hint_argc = argc,
+                                        .hint_argv = argv};
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     if (!rest) {
         fprintf(stderr, "c5sim sweep: error: out of memory\n");

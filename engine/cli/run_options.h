@@ -51,6 +51,10 @@ struct run_command {
     const char *name;
     int accepts_sweep_options; /* --vary, --reference */
     int series_by_default;
+    /* The full command line for the resume hint, when the command took its own options out of
+     * argv before run_command_main (NULL: the argv it was given). */
+    int hint_argc;
+    char **hint_argv;
     /* Add the variants to session->plan (replicates already set). Return 0, or EXIT_USAGE /
      * EXIT_RUNTIME after printing a message. */
     int (*build_plan)(struct run_session *session);

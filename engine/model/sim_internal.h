@@ -211,7 +211,7 @@ struct sim_workspace {
 /* sim.c */
 int sim_pool_reserve(struct sim_workspace *ws, size_t capacity);
 int sim_routes_compute(struct sim_workspace *ws, int only_dirty, char *err, size_t errlen);
-/* Switch to the next phase's world at the start of tick ws->tick (docs/model.md §13.4). */
+/* Switch to the next phase's world at the start of tick ws->tick (docs/model.md §14.4). */
 void sim_phase_switch(struct sim_workspace *ws);
 /* tick.c */
 int tick_run(struct sim_workspace *ws, char *err, size_t errlen);

@@ -164,7 +164,7 @@ struct world_partner {
 };
 
 /* How a measure's cost is split among the states in the per-state figures of `portfolio`
- * (docs/model.md §13.3); the model's loss always charges equal shares. */
+ * (docs/model.md §14.3); the model's loss always charges equal shares. */
 enum world_cost_sharing {
     COST_SHARING_EQUAL = 0,
     COST_SHARING_GDP = 1,
@@ -270,7 +270,7 @@ struct world {
 
     size_t max_active_threats; /* pool bound derived from the memory limit at load */
 
-    /* Time-phased measures (docs/model.md §13.4): from phases[i].tick on, the run reads
+    /* Time-phased measures (docs/model.md §14.4): from phases[i].tick on, the run reads
      * phases[i].world instead (ticks increasing, all > 0; worlds of the same structure, see
      * world_phase_difference). Owned by this world; NULL / 0 in a world without phases. */
     int n_phases;

@@ -1,4 +1,4 @@
-/* phases.h — time-phased measures (docs/model.md §13.4): a variant whose measures declare `start`
+/* phases.h — time-phased measures (docs/model.md §14.4): a variant whose measures declare `start`
  * or `end` gets one compiled world per phase, listed in the world the run starts with. */
 #ifndef C5SIM_PHASES_H
 #define C5SIM_PHASES_H

@@ -1,4 +1,4 @@
-/* portfolio.h — packages of measures under a budget (docs/model.md §13): which packages a plan
+/* portfolio.h — packages of measures under a budget (docs/model.md §14): which packages a plan
  * holds, each package's cost and paired harm averted, the best package per budget and whether it
  * is distinguishable from the runner-up, the Pareto frontier of cost against harm averted,
  * interactions (a package's effect minus the sum of its measures' effects), the heuristic search
@@ -23,7 +23,7 @@ enum {
     PORTFOLIO_MAX_BUDGETS = 256
 };
 
-/* How a measure's cost is split among the states (docs/model.md §13.3). */
+/* How a measure's cost is split among the states (docs/model.md §14.3). */
 enum portfolio_rule {
     PORTFOLIO_EQUAL = 0,      /* 1/S each: what the model's loss charges (the default) */
     PORTFOLIO_GDP = 1,        /* in proportion to the states' `gdp` */
@@ -95,7 +95,7 @@ typedef double (*portfolio_value_fn)(void *context, uint64_t mask);
 uint64_t portfolio_search_exhaustive(int n, const double *costs, double budget,
                                      portfolio_value_fn value, void *context);
 
-/* The documented heuristic (docs/model.md §13.2): greedy by marginal value per unit cost, the
+/* The documented heuristic (docs/model.md §14.2): greedy by marginal value per unit cost, the
  * marginal values re-evaluated after each addition (interactions change them), compared with the
  * best single measure, then a local search over adding, dropping and swapping one measure until
  * nothing improves. Evaluates value() O(n^2) times per round. */

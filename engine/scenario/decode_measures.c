@@ -62,7 +62,7 @@ void decode_measures(struct decoder *d, const struct tree *root) {
         if ((value = decode_require(d, node, path, "cost", "harm units >= 0")))
             decode_nonnegative(d, value, decode_join(where, sizeof where, path, "cost"),
                                &measure->cost);
-        /* time-phased measures (docs/model.md §13.4): the window [start, end) of ticks */
+        /* time-phased measures (docs/model.md §14.4): the window [start, end) of ticks */
         measure->start = 0;
         measure->end = w->ticks;
         long long tick;

@@ -1,123 +1,116 @@
-"""free_riding.py — (being reworked)"""
-from .common import (INCONCLUSIVE, NOT_REPRODUCED, PARTLY, REPRODUCED, Output, bootstrap,
-                     combine, figure_module, fmt, interval, levels_of, replicates, save, sets,
-                     sign_of)
+"""free_riding.py — Gordon, Loeb & Lucyshyn / Gal-Or & Ghose: is the sharing the states choose
+for themselves (a Nash equilibrium of the sharing game, found by `c5sim equilibrium`) short of
+what minimises the region's loss?"""
 import numpy as np
+
+from .common import (StudyError, combine_headline, figure_module, fmt, interval, relevant,
+                     replicates, save, sets, text)
+
+
+class Game:
+    """The parts of `/equilibrium` the study reads (docs/output-format.md)."""
+
+    def __init__(self, path):
+        import h5py
+
+        with h5py.File(path, "r") as h5:
+            if int(h5.attrs.get("complete", 0)) != 1:
+                raise StudyError(f"{path}: incomplete output")
+            g = h5["equilibrium"]
+            self.strategies = [float(text(s)) for s in g["strategies"][()]]
+            self.states = [text(s) for s in g["states"][()]]
+            self.levels = np.asarray(g["profiles/levels"][()], dtype=int)
+            self.loss = np.asarray(g["profiles/loss"][()], dtype=float)      # [P, R, N]
+            self.equilibria = np.asarray(g["equilibria"][()], dtype=float).reshape(-1, 12)
+            self.optimum = np.asarray(g["optimum"][()], dtype=float)
+            self.poa = np.asarray(g["price_of_anarchy"][()], dtype=float)
+            self.grim = (np.asarray(g["grim_trigger"][()], dtype=float),
+                         int(g["grim_trigger"].attrs.get("sustained", -1)))
+            self.transfers = np.asarray(g["transfers"][()], dtype=float)
+
+    def profile(self, row):
+        return [self.strategies[b] for b in self.levels[row]]
+
+    def regional(self, row):
+        return self.loss[row].sum(axis=1)
 
 
 def run(spec, engine, outdir, draw=True):
-    """Each state's own best sharing level (others held at `others_level`, its own loss) against
-    the regional optimum (the common level minimising regional loss). Gap = optimum - own best,
-    bootstrap interval over replicates; plus the paired private cost of moving from one's own
-    best to the regional optimum and the region's gain from it."""
+    """`c5sim equilibrium` over the declared grid of sharing levels: each state's payoff is its
+    own loss. Claim (headline): even the best equilibrium leaves the region worse off than the
+    optimum (price of stability above 1 by the relevance threshold). Second part: every
+    equilibrium shares less, on average over the states, than the optimum."""
     design = spec["design"]
-    levels = levels_of(design["levels"])
-    level_text = design["levels"]
-    common = Output(engine.run("common", "sweep", spec["scenario"],
-                               ["--vary", f"sharing.level={level_text}"] + sets(spec) +
-                               replicates(spec)))
-    codes = design.get("states") or common.codes
-    region_loss = np.stack([common.totals(k, "loss").sum(axis=1)
-                            for k in range(len(levels))], axis=1)          # [R, levels]
-    own = {}
-    for code in codes:
-        out = Output(engine.run(f"own_{code}", "sweep", spec["scenario"],
-                                ["--vary", f"states.{code}.sharing.level={level_text}",
-                                 "--set", f"sharing.level={design['others_level']}"] +
-                                sets(spec) + replicates(spec)))
-        s = out.state(code)
-        own[code] = np.stack([out.totals(k, "loss")[:, s] for k in range(len(levels))], axis=1)
-    R = region_loss.shape[0]
-    levels_arr = np.array(levels)
-
-    def best(curves, idx):
-        return levels_arr[int(np.argmin(curves[idx].mean(axis=0)))]
-
-    optimum = bootstrap(R, lambda idx: best(region_loss, idx))
-    k_opt = int(np.argmin(region_loss.mean(axis=0)))
-    rows = []
-    for code in codes:
-        k_own = int(np.argmin(own[code].mean(axis=0)))
-        rows.append({
-            "state": code,
-            "own_best": bootstrap(R, lambda idx, c=code: best(own[c], idx)),
-            "gap": bootstrap(R, lambda idx, c=code: best(region_loss, idx) - best(own[c], idx)),
-            # What cooperating at the regional optimum costs the state itself (paired).
-            "private_cost": interval(own[code][:, k_opt] - own[code][:, k_own]),
-            "own_loss_curve": [interval(own[code][:, k] - own[code][:, 0])
-                               for k in range(len(levels))],
-        })
-    region_gain = interval(region_loss[:, 0] - region_loss[:, k_opt])
-    region_curve = [interval(region_loss[:, k] - region_loss[:, 0]) for k in range(len(levels))]
-
-    # Under-sharing needs both: the state's best level is below the optimum, and cooperating at
-    # the optimum strictly costs it (a tie in own loss is indifference, not free-riding).
-    positive = [r["state"] for r in rows if r["gap"]["low"] > 0 and r["private_cost"]["low"] > 0]
-    negative = [r["state"] for r in rows if r["gap"]["high"] < 0]
-    if len(positive) == len(rows) and sign_of(region_gain) > 0:
-        verdict = REPRODUCED
-    elif positive:
-        verdict = PARTLY
-    elif negative or (all(r["gap"]["low"] == r["gap"]["high"] == 0 for r in rows)
-                      and sign_of(region_gain) >= 0):
-        verdict = NOT_REPRODUCED
+    args = ["--levels", design["levels"]] + sets(spec) + replicates(spec)
+    game = Game(engine.run("equilibrium", "equilibrium", spec["scenario"], args))
+    opt = int(game.optimum[0])
+    opt_loss = game.regional(opt)
+    scale = float(opt_loss.mean())
+    threshold = float(spec["relevance"]) * scale
+    rows = [int(r) for r in game.equilibria[:, 0]] if len(game.equilibria) else []
+    mean_level = {r: float(np.mean(game.profile(r))) for r in rows + [opt]}
+    if rows:
+        best = min(rows, key=lambda r: game.regional(r).mean())
+        worst = max(rows, key=lambda r: game.regional(r).mean())
+        stability = interval(game.regional(best) - opt_loss)
+        anarchy = interval(game.regional(worst) - opt_loss)
+        headline = relevant(stability, threshold)
+        below = [mean_level[r] < mean_level[opt] for r in rows]
+        above = [mean_level[r] > mean_level[opt] for r in rows]
+        under = 1 if all(below) else (-1 if any(above) else 0)
     else:
-        verdict = INCONCLUSIVE
+        best = worst = None
+        stability = anarchy = {"mean": float("nan"), "low": float("nan"), "high": float("nan")}
+        headline, under = 0, 0
+    parts = {"best_equilibrium_short_of_optimum": headline, "equilibria_share_less": under}
+    verdict = combine_headline(headline, [under])
+
+    def profile_text(row):
+        return ", ".join(f"{c} {v:g}" for c, v in zip(game.states, game.profile(row)))
+
     findings = [
-        f"Regional optimum: common sharing level {optimum['mean']:g} (bootstrap 95% interval "
-        f"{optimum['low']:g} to {optimum['high']:g}); it lowers regional loss by "
-        f"{fmt(region_gain)} harm units per run against no sharing (paired).",
+        f"Regional optimum ({'exact' if game.optimum[1] == 1 else 'best evaluated, a local optimum'}):"
+        f" {profile_text(opt)}; regional loss {fmt(interval(opt_loss))} harm units per run.",
+        (f"{len(rows)} equilibri{'um' if len(rows) == 1 else 'a'} found (Holm rule over every "
+         "unilateral deviation): " + "; ".join(
+             f"{profile_text(r)} (regional loss {fmt(interval(game.regional(r)))})"
+             for r in rows[:4]) + ("; ..." if len(rows) > 4 else "") + "."
+         if rows else "No pure-strategy equilibrium found on the grid."),
+        f"Best equilibrium minus optimum (price of stability, paired): {fmt(stability)} harm "
+        f"units per run; worst equilibrium minus optimum: {fmt(anarchy)} (relevance threshold "
+        f"{threshold:.3g}). Price of anarchy {game.poa[0]:.4g} (bootstrap "
+        f"{game.poa[1]:.4g} to {game.poa[2]:.4g}).",
     ]
-    for r in rows:
-        findings.append(
-            f"{r['state']}: own best level {r['own_best']['mean']:g} "
-            f"[{r['own_best']['low']:g}, {r['own_best']['high']:g}] with the others at "
-            f"{design['others_level']:g}; gap to the regional optimum {r['gap']['mean']:g} "
-            f"[{r['gap']['low']:g}, {r['gap']['high']:g}]; sharing at the optimum instead costs "
-            f"it {fmt(r['private_cost'])} harm units per run.")
-    findings.append(f"States that under-share (gap interval above 0): "
-                    f"{', '.join(positive) or 'none'} of {len(rows)}.")
-
-    plt = figure_module()
+    grim, sustained = game.grim
+    label = {1: "sustained by exclusion (grim trigger)", 0: "not sustained by exclusion",
+             2: "undecided", -1: "not computed"}.get(sustained, "not computed")
+    findings.append(f"The optimum is {label}; transfers from the best equilibrium to the optimum "
+                    "(received > 0): " + ", ".join(
+                        f"{c} {fmt({'mean': t[3], 'low': t[4], 'high': t[5]})}"
+                        for c, t in zip(game.states, game.transfers)) + ".")
     figures = []
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
-    ax = axes[0]
-    ax.errorbar(levels, [c["mean"] for c in region_curve],
-                yerr=[[c["mean"] - c["low"] for c in region_curve],
-                      [c["high"] - c["mean"] for c in region_curve]],
-                color="black", lw=2, capsize=3, label="region (common level)")
-    for r in rows:
-        curve = r["own_loss_curve"]
-        ax.errorbar(levels, [c["mean"] for c in curve],
-                    yerr=[[c["mean"] - c["low"] for c in curve],
-                          [c["high"] - c["mean"] for c in curve]],
-                    capsize=2, label=f"{r['state']} own loss (own level)")
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.set_xlabel("sharing level")
-    ax.set_ylabel("change in loss vs level 0 (harm units per run)")
-    ax.set_title("Loss against the sharing level (paired 95% CI)")
-    ax.legend(fontsize=8)
-    ax = axes[1]
-    x = np.arange(len(rows))
-    own_best = [r["own_best"] for r in rows]
-    ax.errorbar(x, [b["mean"] for b in own_best],
-                yerr=[[b["mean"] - b["low"] for b in own_best],
-                      [b["high"] - b["mean"] for b in own_best]],
-                fmt="o", capsize=4, label="own best level (own loss, others fixed)")
-    ax.axhspan(optimum["low"], optimum["high"], color="black", alpha=0.12)
-    ax.axhline(optimum["mean"], color="black", lw=2, label="regional optimum (95% band)")
-    ax.set_xticks(x, [r["state"] for r in rows])
-    ax.set_ylim(-0.05, 1.05)
-    ax.set_ylabel("sharing level")
-    ax.set_title("Own best level vs regional optimum (bootstrap 95% CI)")
-    ax.legend(fontsize=8)
-    fig.suptitle("Free-riding: each state's best sharing level vs the region's")
-    fig.tight_layout()
-    save(fig, outdir, "free_riding.png", figures)
-    return {"verdict": verdict, "findings": findings, "figures": figures,
-            "numbers": {"levels": levels, "regional_optimum": optimum,
-                        "regional_gain": region_gain,
-                        "states": [{k: v for k, v in r.items() if k != "own_loss_curve"}
-                                   for r in rows]}}
-
-
+    if draw:
+        plt = figure_module()
+        fig, ax = plt.subplots(figsize=(8, 4.8))
+        P = len(game.levels)
+        ax.scatter([np.mean(game.profile(p)) for p in range(P)],
+                   [game.regional(p).mean() for p in range(P)], s=8, color="grey",
+                   label="evaluated profiles")
+        for r in rows:
+            ax.scatter(mean_level[r], game.regional(r).mean(), color="tab:red", s=40)
+        ax.scatter([], [], color="tab:red", label="equilibria")
+        ax.scatter(mean_level[opt], scale, color="black", marker="*", s=160,
+                   label="regional optimum")
+        ax.set_xlabel("mean sharing level over the five states")
+        ax.set_ylabel("regional loss per run (harm units)")
+        ax.set_title("The sharing game: equilibria against the regional optimum")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        save(fig, outdir, "free_riding.png", figures)
+    return {"verdict": verdict, "parts": parts, "findings": findings, "figures": figures,
+            "numbers": {"states": game.states, "optimum": game.profile(opt),
+                        "equilibria": [game.profile(r) for r in rows],
+                        "price_of_stability": stability, "anarchy_gap": anarchy,
+                        "price_of_anarchy": game.poa.tolist(), "grim_trigger": label,
+                        "transfers": dict(zip(game.states, game.transfers[:, 3].tolist())),
+                        "profiles_evaluated": int(len(game.levels)), "regional_loss": scale}}
