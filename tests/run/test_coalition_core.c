@@ -1,0 +1,196 @@
+/* test_coalition_core.c — least core, nucleolus, superadditivity and coalition structures on
+ * games whose answers are known from the literature or by hand. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "coalition_core.h"
+#include "../common/leak_check.h"
+
+#define NEAR(a, b) (fabs((a) - (b)) < 1e-9)
+
+Test(coalition_core, glove_game_core_is_one_point) {
+    /* One left glove (0), two right (1, 2): core = nucleolus = (1, 0, 0), least core eps 0. */
+    double v[8] = {0}, x[3], eps;
+    v[3] = v[5] = v[7] = 1.0;
+    cr_assert_eq(coalition_least_core(v, 3, &eps, x), 0);
+    cr_assert(NEAR(eps, 0.0), "eps %g", eps);
+    cr_assert_eq(coalition_nucleolus(v, 3, x), 0);
+    cr_assert(NEAR(x[0], 1) && NEAR(x[1], 0) && NEAR(x[2], 0), "%g %g %g", x[0], x[1], x[2]);
+    expect_no_leaks();
+}
+
+/* Bankruptcy game: v(S) = max(0, E - claims of the others). */
+static void bankruptcy(double estate, const double *claim, double *v) {
+    for (unsigned mask = 0; mask < 8; mask++) {
+        double others = 0;
+        for (int i = 0; i < 3; i++) others += (mask >> i & 1u) ? 0 : claim[i];
+        v[mask] = mask ? fmax(0.0, estate - others) : 0.0;
+    }
+}
+
+Test(coalition_core, talmud_estates_are_the_nucleolus) {
+    /* Aumann & Maschler (1985): claims 100, 200, 300; the Talmud's divisions of estates 100,
+     * 200 and 300 are the nucleoli of the bankruptcy games. */
+    const double claim[3] = {100, 200, 300};
+    const double estate[3] = {100, 200, 300};
+    const double expected[3][3] = {{100 / 3.0, 100 / 3.0, 100 / 3.0}, {50, 75, 75},
+                                   {50, 100, 150}};
+    for (int k = 0; k < 3; k++) {
+        double v[8], x[3];
+        bankruptcy(estate[k], claim, v);
+        cr_assert_eq(coalition_nucleolus(v, 3, x), 0);
+        for (int i = 0; i < 3; i++)
+            cr_assert(fabs(x[i] - expected[k][i]) < 1e-7, "E %g: x[%d] = %.12g, expected %g",
+                      estate[k], i, x[i], expected[k][i]);
+    }
+    expect_no_leaks();
+}
+
+Test(coalition_core, majority_game_has_an_empty_core) {
+    /* v(S) = 1 for |S| >= 2: the core is empty, the least core's eps is 1/3, the nucleolus is
+     * the equal split. */
+    double v[8] = {0, 0, 0, 1, 0, 1, 1, 1}, x[3], eps;
+    cr_assert_eq(coalition_least_core(v, 3, &eps, x), 0);
+    cr_assert(NEAR(eps, 1.0 / 3.0), "eps %g", eps);
+    cr_assert_eq(coalition_nucleolus(v, 3, x), 0);
+    for (int i = 0; i < 3; i++) cr_assert(NEAR(x[i], 1.0 / 3.0), "x[%d] = %g", i, x[i]);
+    expect_no_leaks();
+}
+
+Test(coalition_core, convex_game_nucleolus_lies_in_the_core) {
+    /* v(S) = (sum of w over S)^2 - sum of w^2 over S with w = (1, 2, 3) is convex: v(12) = 4,
+     * v(13) = 6, v(23) = 12, v(N) = 22. By hand: least core eps = -5 (x1 pinned to 5 by
+     * x1 >= 5 and x2 + x3 >= 17), then eps = -8 pins x2 = 8: nucleolus (5, 8, 9). */
+    double v[8] = {0, 0, 0, 4, 0, 6, 12, 22}, x[3], eps;
+    cr_assert_eq(coalition_least_core(v, 3, &eps, x), 0);
+    cr_assert(NEAR(eps, -5.0), "eps %g", eps);
+    cr_assert_eq(coalition_nucleolus(v, 3, x), 0);
+    cr_assert(NEAR(x[0], 5) && NEAR(x[1], 8) && NEAR(x[2], 9), "%g %g %g", x[0], x[1], x[2]);
+    for (unsigned mask = 1; mask < 8; mask++) {
+        double xs = 0;
+        for (int i = 0; i < 3; i++) xs += (mask >> i & 1u) ? x[i] : 0;
+        cr_assert(xs >= v[mask] - 1e-9, "x(%u) = %g < v = %g", mask, xs, v[mask]);
+    }
+    expect_no_leaks();
+}
+
+Test(coalition_core, symmetric_five_player_game_splits_equally) {
+    /* v(S) = |S|^2 - |S| for 5 players: symmetric, so the nucleolus is v(N) / 5 = 4 each. */
+    double v[32], x[5], eps;
+    for (unsigned mask = 0; mask < 32; mask++) {
+        int s = __builtin_popcount(mask);
+        v[mask] = s * s - s;
+    }
+    cr_assert_eq(coalition_nucleolus(v, 5, x), 0);
+    for (int i = 0; i < 5; i++) cr_assert(NEAR(x[i], 4.0), "x[%d] = %g", i, x[i]);
+    cr_assert_eq(coalition_least_core(v, 5, &eps, x), 0);
+    /* the tightest: |S| = 4 gets 16, v = 12: excess -4 */
+    cr_assert(NEAR(eps, -4.0), "eps %g", eps);
+    expect_no_leaks();
+}
+
+Test(coalition_core, negative_grand_value_gives_the_pre_nucleolus) {
+    double v[4] = {0, 0, 0, -2}, x[2];
+    cr_assert_eq(coalition_nucleolus(v, 2, x), 1);
+    cr_assert(NEAR(x[0], -1) && NEAR(x[1], -1), "%g %g", x[0], x[1]);
+    expect_no_leaks();
+}
+
+Test(coalition_core, superadditivity_violations_are_counted) {
+    double v[8] = {0, 0, 0, 4, 0, 6, 12, 22}, worst = -1;
+    cr_assert_eq(coalition_superadditivity(v, 3, &worst), 0);
+    cr_assert_eq(worst, 0.0);
+    double w[8] = {0, 0, 0, 1, 0, 0, 0, 0.5};
+    cr_assert_eq(coalition_superadditivity(w, 3, &worst), 1);
+    cr_assert(NEAR(worst, 0.5));
+    expect_no_leaks();
+}
+
+Test(coalition_core, partitions_are_enumerated_with_their_rows) {
+    const int bell[] = {0, 1, 2, 5, 15, 52, 203}, multi[] = {0, 0, 0, 0, 3, 25, 145};
+    for (int n = 1; n <= COALITION_MAX_PARTITION_STATES; n++) {
+        struct coalition_structures *cs = coalition_structures_alloc(n);
+        cr_assert_not_null(cs);
+        cr_assert_eq(cs->count, bell[n], "n %d: %d partitions", n, cs->count);
+        cr_assert_eq(cs->n_multi, multi[n], "n %d: %d multi-block", n, cs->n_multi);
+        if (n >= 2) cr_assert_eq(cs->row[0], (1 << n) - 1); /* the grand coalition */
+        cr_assert_eq(cs->row[cs->count - 1], 0); /* all alone: nobody shares */
+        int next_multi = (1 << n) + n;
+        for (int p = 0; p < cs->count; p++) {
+            unsigned all = 0;
+            for (int b = 0; b < cs->n_blocks[p]; b++) {
+                unsigned m = cs->block_mask[p * n + b];
+                cr_assert(m && !(all & m));
+                all |= m;
+            }
+            cr_assert_eq(all, (1u << n) - 1);
+            if (cs->row[p] >= (1 << n)) cr_assert_eq(cs->row[p], next_multi++);
+            for (int i = 0; i < n; i++) {
+                int q = cs->alone[p * n + i];
+                cr_assert_eq(__builtin_popcount(cs->block_mask[q * n + cs->block[q * n + i]]), 1);
+                for (int j = 0; j < n; j++)
+                    for (int k = 0; k < n; k++)
+                        if (j != i && k != i)
+                            cr_assert_eq(cs->block[p * n + j] == cs->block[p * n + k],
+                                         cs->block[q * n + j] == cs->block[q * n + k]);
+            }
+        }
+        coalition_structures_free(cs);
+    }
+    cr_assert_null(coalition_structures_alloc(COALITION_MAX_PARTITION_STATES + 1));
+    struct coalition_structures *cs = coalition_structures_alloc(4);
+    const char *codes[] = {"A", "B", "C", "D"};
+    char text[64];
+    coalition_structure_label(cs, 0, codes, text, sizeof text);
+    cr_assert_str_eq(text, "{A,B,C,D}");
+    coalition_structure_label(cs, 1, codes, text, sizeof text);
+    cr_assert_str_eq(text, "{A,B,C}{D}");
+    coalition_structure_label(cs, 2, codes, text, sizeof text);
+    cr_assert_str_eq(text, "{A,B,D}{C}");
+    coalition_structure_label(cs, 3, codes, text, sizeof text);
+    cr_assert_str_eq(text, "{A,B}{C,D}");
+    cr_assert_eq(cs->row[3], 16 + 4); /* the first partition with two pairs */
+    coalition_structures_free(cs);
+    expect_no_leaks();
+}
+
+/* A cartel game in the manner of d'Aspremont et al.: with one coalition of size k and
+ * singletons, members lose L_in(k), outsiders L_out(k). Size 3 is the only stable size:
+ * internal L_in(3) = 7 <= L_out(2) = 9, external L_out(3) = 6.5 <= L_in(4) = 7.5; size 2 is
+ * not externally stable (L_out(2) = 9 > L_in(3)), size 4 not internally (7.5 > 6.5). */
+static const double L_in[5] = {10, 10, 8, 7, 7.5}, L_out[5] = {10, 10, 9, 6.5, 0};
+
+Test(coalition_core, cartel_stability_in_the_sense_of_d_aspremont) {
+    enum { N = 4 };
+    struct coalition_structures *cs = coalition_structures_alloc(N);
+    int rows = (1 << N) + N + cs->n_multi;
+    double loss[(16 + 4 + 3) * N];
+    for (int r = 0; r < rows; r++)
+        for (int i = 0; i < N; i++) {
+            unsigned mask = (unsigned)r;
+            int k = r < 16 ? __builtin_popcount(mask) : 0;
+            loss[r * N + i] = r >= 16 ? 99.0 : (mask >> i & 1u) ? L_in[k] : L_out[k];
+        }
+    /* partition 1 = {A,B,C}{D}: block 0 internally and externally stable */
+    double in, out;
+    coalition_structure_stability(cs, 1, 0, loss, &in, &out);
+    cr_assert(NEAR(in, 7 - 9.0) && NEAR(out, 6.5 - 7.5), "in %g out %g", in, out);
+    /* the grand coalition: leaving pays 1, nobody is outside */
+    coalition_structure_stability(cs, 0, 0, loss, &in, &out);
+    cr_assert(NEAR(in, 1.0) && out == -INFINITY, "in %g out %g", in, out);
+    /* {A,B}{C}{D} is the partition with blocks AB, C, D: find it by its rows */
+    int pair = -1;
+    for (int p = 0; p < cs->count; p++)
+        if (cs->row[p] == 3) pair = p;
+    cr_assert(pair >= 0);
+    coalition_structure_stability(cs, pair, 0, loss, &in, &out);
+    cr_assert(NEAR(in, 8 - 10.0) && NEAR(out, 9 - 7.0), "in %g out %g", in, out);
+    /* a singleton block: nobody can leave it; an outsider joining it forms a pair */
+    coalition_structure_stability(cs, cs->count - 1, 0, loss, &in, &out);
+    cr_assert(in == -INFINITY && NEAR(out, 10 - 8.0), "in %g out %g", in, out);
+    cr_assert(NEAR(coalition_structure_value(cs, 0, loss), 4 * (10 - 7.5)));
+    cr_assert_eq(coalition_structure_value(cs, cs->count - 1, loss), 0.0);
+    coalition_structures_free(cs);
+    expect_no_leaks();
+}
