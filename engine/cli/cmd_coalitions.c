@@ -48,7 +48,7 @@ static int build_plan(struct run_session *session) {
 static int report(struct run_session *session) {
     struct ensemble_coalitions coalitions;
     char err[512];
-    if (ensemble_coalitions_compute(&session->results, &coalitions) != 0) {
+    if (ensemble_coalitions_compute(&session->results, session->base_world, &coalitions) != 0) {
         fprintf(stderr, "c5sim coalitions: error: out of memory\n");
         return EXIT_RUNTIME;
     }
