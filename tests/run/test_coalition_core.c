@@ -194,3 +194,86 @@ Test(coalition_core, cartel_stability_in_the_sense_of_d_aspremont) {
     coalition_structures_free(cs);
     expect_no_leaks();
 }
+
+/* ---- the bootstrap (coalition_bootstrap.h) on synthetic loss tables ---- */
+#include "coalition_bootstrap.h"
+
+enum { R = 50, ROWS2 = 6 };
+
+/* Two states: rows 0..3 the coalitions, 4 and 5 the free-riders. A shock common to every
+ * variant of a replicate cancels in every paired figure; `noisy` adds +-1 to state 0's loss in
+ * the grand coalition, so that its gain from leaving has mean 0. */
+static void two_state_table(double *loss, int noisy) {
+    static const double base[ROWS2][2] = {{10, 10}, {10, 10}, {10, 10}, {8, 9}, {7.5, 9.5},
+                                          {8.2, 8.8}};
+    for (int r = 0; r < R; r++)
+        for (int row = 0; row < ROWS2; row++)
+            for (int i = 0; i < 2; i++) {
+                double shock = 100 * sin(r + 1.0);
+                double extra = noisy && row == 3 && i == 0 ? 2.0 + (r % 2 ? 1.0 : -1.0) : 0.0;
+                loss[(r * ROWS2 + row) * 2 + i] = shock + base[row][i] + extra;
+            }
+}
+
+Test(coalition_bootstrap, resampling_keeps_the_pairing) {
+    double loss[R * ROWS2 * 2];
+    two_state_table(loss, 0);
+    const char *codes[] = {"AAA", "BBB"};
+    struct coalition_bootstrap bs;
+    cr_assert_eq(coalition_bootstrap_compute(loss, R, ROWS2, 2, codes, 200, &bs), 0);
+    /* v(N) = 3 in every replicate: paired figures have intervals of zero width despite the
+     * shock of sd 70 (resampling each variant on its own would give them a width of ~40) */
+    const double expect_phi = 1.5, expect_leave0 = 8 - 10.0, expect_side0 = 1.5 - 2.0;
+    for (int c = 0; c < BOOT_FIELDS; c++) {
+        cr_assert(fabs(bs.shapley[0][c] - expect_phi) < 1e-9, "phi %d: %g", c, bs.shapley[0][c]);
+        cr_assert(fabs(bs.leave_gain[0][c] - expect_leave0) < 1e-9);
+        cr_assert(fabs(bs.side_payment[0][c] - expect_side0) < 1e-9);
+        cr_assert(fabs(bs.nucleolus[1][c] - 1.5) < 1e-9);
+        cr_assert(fabs(bs.epsilon[c] + 1.5) < 1e-9, "eps %g", bs.epsilon[c]);
+        cr_assert(fabs(bs.free_ride_gain[0][c] - (8 - 7.5)) < 1e-9);
+    }
+    cr_assert_eq(bs.nucleolus_kind, 0);
+    cr_assert_not_null(bs.structures);
+    cr_assert_eq(bs.best, 0); /* the grand coalition: value 3 against 0 */
+    cr_assert(fabs(bs.structure_value[0] - 3) < 1e-9 && bs.structure_best[0] == 1.0);
+    /* labels: core non-empty, AAA free-riding pays, all in every draw: no warning */
+    cr_assert_str_eq(bs.label[0], "core non-empty");
+    cr_assert(bs.label_estimate[0] == 1 && bs.label_share[0] == 1.0);
+    for (int k = 0; k < bs.n_labels; k++) {
+        cr_assert(bs.label_share[k] == 0.0 || bs.label_share[k] == 1.0, "%s: %g", bs.label[k],
+                  bs.label_share[k]);
+        cr_assert_eq(bs.label_share[k], (double)bs.label_estimate[k], "%s", bs.label[k]);
+    }
+    coalition_bootstrap_free(&bs);
+    expect_no_leaks();
+}
+
+Test(coalition_bootstrap, a_coin_flip_label_depends_on_the_seed) {
+    double loss[R * ROWS2 * 2];
+    two_state_table(loss, 1);
+    const char *codes[] = {"AAA", "BBB"};
+    struct coalition_bootstrap bs, again;
+    cr_assert_eq(coalition_bootstrap_compute(loss, R, ROWS2, 2, codes, 1000, &bs), 0);
+    int k = -1;
+    for (int j = 0; j < bs.n_labels; j++)
+        if (strcmp(bs.label[j], "AAA: leaving (exclusion) pays") == 0) k = j;
+    cr_assert(k >= 0);
+    /* AAA's gain from leaving is +-1 with mean 0: the bootstrap mean is above 0 in a bit under
+     * half of the draws (ties at 0 have probability ~0.11 with 50 replicates) */
+    cr_assert(bs.label_share[k] > 0.3 && bs.label_share[k] < 0.6, "share %g", bs.label_share[k]);
+    cr_assert(coalition_label_depends_on_seed(bs.label_share[k]));
+    cr_assert(!coalition_label_depends_on_seed(0.04) && !coalition_label_depends_on_seed(0.96));
+    /* the interval of the mean of +-1 over 50: about +-1.96 / sqrt(50) = +-0.28 */
+    cr_assert(bs.leave_gain[0][BOOT_LOW] < -0.2 && bs.leave_gain[0][BOOT_LOW] > -0.36,
+              "%g", bs.leave_gain[0][BOOT_LOW]);
+    cr_assert(bs.leave_gain[0][BOOT_HIGH] > 0.2 && bs.leave_gain[0][BOOT_HIGH] < 0.36);
+    /* the fixed seed: the same table gives the same draws */
+    cr_assert_eq(coalition_bootstrap_compute(loss, R, ROWS2, 2, codes, 1000, &again), 0);
+    cr_assert_eq(again.label_share[k], bs.label_share[k]);
+    cr_assert_eq(again.leave_gain[0][BOOT_LOW], bs.leave_gain[0][BOOT_LOW]);
+    coalition_bootstrap_free(&bs);
+    coalition_bootstrap_free(&again);
+    /* a table of the wrong shape is refused */
+    cr_assert_eq(coalition_bootstrap_compute(loss, R, ROWS2 - 1, 2, codes, 10, &bs), -1);
+    expect_no_leaks();
+}
