@@ -567,7 +567,8 @@ def tipping(spec, engine, outdir):
                                     _sets(spec, level_sets) + _replicates(spec)))
             agreement_results.append((level, {
                 frozenset(i for i in range(len(out.codes)) if k >> i & 1):
-                    out.totals(k, "loss") for k in range(len(out.variants))}))
+                    # (only the first 2^N: free-riders and structures follow them)
+                    out.totals(k, "loss") for k in range(2 ** len(out.codes))}))
             agreement_states = out.codes
     hub = _tipping_game(hub_results, states)
     N = len(states)

@@ -51,7 +51,8 @@ int coalition_add_variants(struct plan *plan, const char *const *state_codes, in
     struct coalition_structures *structures =
         n_states <= COALITION_MAX_PARTITION_STATES ? coalition_structures_alloc(n_states) : NULL;
     if (n_states <= COALITION_MAX_PARTITION_STATES && !structures) status = -1;
-    unsigned items = coalitions + (unsigned)n_states + (structures ? (unsigned)structures->n_multi : 0);
+    unsigned items =
+        coalitions + (unsigned)n_states + (structures ? (unsigned)structures->n_multi : 0);
     int partition = 0; /* next partition to look at for a multi-block variant */
     for (unsigned item = 0; status == 0 && item < items; item++) {
         unsigned mask = item < coalitions ? item : coalitions - 1;

@@ -19,21 +19,32 @@ int coalition_label_depends_on_seed(double share) {
 
 /* Offsets in the flat figure vector of one game. */
 enum { F_EPSILON = 0, F_WORST = 1, F_PER_STATE = 2 };
-enum { S_NUCLEOLUS, S_SHAPLEY, S_SIDE, S_LEAVE, S_RIDE, S_EXCLUSION, S_INTERNAL, S_EXTERNAL,
-       S_COUNT };
+enum {
+    S_NUCLEOLUS,
+    S_SHAPLEY,
+    S_SIDE,
+    S_LEAVE,
+    S_RIDE,
+    S_EXCLUSION,
+    S_INTERNAL,
+    S_EXTERNAL,
+    S_COUNT
+};
 
 struct workspace {
     int n, rows, n_figures, n_labels, best;
     const struct coalition_structures *cs;
-    double *value;  /* 2^n */
-    double *phi;    /* n */
-    int *stable;    /* [p]: every block stable, in the game last computed */
-    int best_here;  /* the structure of greatest value in the game last computed */
-    int kind;       /* nucleolus kind of the game last computed */
-    int superadd;   /* violations in the game last computed */
+    double *value; /* 2^n */
+    double *phi;   /* n */
+    int *stable;   /* [p]: every block stable, in the game last computed */
+    int best_here; /* the structure of greatest value in the game last computed */
+    int kind;      /* nucleolus kind of the game last computed */
+    int superadd;  /* violations in the game last computed */
 };
 
-static double *state_figure(double *f, int n, int which) { return f + F_PER_STATE + which * n; }
+static double *state_figure(double *f, int n, int which) {
+    return f + F_PER_STATE + which * n;
+}
 
 /* Figures and labels of the game whose mean losses are `loss` ([row][state]). */
 static int game_figures(struct workspace *w, const double *loss, double *f, int *label) {
@@ -233,7 +244,8 @@ int coalition_bootstrap_compute(const double *loss, int replicates, int rows, in
             best_count[w.best_here]++;
             for (int p = 0; p < count; p++) stable_count[p] += w.stable[p];
         }
-        for (int j = 0; status == 0 && j < w.n_figures; j++) all[(size_t)j * (size_t)draws + (size_t)d] = f[j];
+        for (int j = 0; status == 0 && j < w.n_figures; j++)
+            all[(size_t)j * (size_t)draws + (size_t)d] = f[j];
     }
     /* Intervals: percentiles of each figure over the draws (NaN figures have none). */
     double *interval = malloc((size_t)w.n_figures * BOOT_FIELDS * sizeof *interval);
@@ -253,10 +265,9 @@ int coalition_bootstrap_compute(const double *loss, int replicates, int rows, in
     if (status == 0) {
         memcpy(bs->epsilon, interval + F_EPSILON * BOOT_FIELDS, sizeof bs->epsilon);
         memcpy(bs->superadd_worst, interval + F_WORST * BOOT_FIELDS, sizeof bs->superadd_worst);
-        double (*targets[S_COUNT])[BOOT_FIELDS] = {bs->nucleolus,    bs->shapley,
-                                                   bs->side_payment, bs->leave_gain,
-                                                   bs->free_ride_gain, bs->exclusion_cost,
-                                                   bs->internal_gain, bs->external_gain};
+        double(*targets[S_COUNT])[BOOT_FIELDS] = {
+            bs->nucleolus,      bs->shapley,        bs->side_payment,  bs->leave_gain,
+            bs->free_ride_gain, bs->exclusion_cost, bs->internal_gain, bs->external_gain};
         for (int s = 0; s < S_COUNT; s++)
             for (int i = 0; i < n; i++)
                 memcpy(targets[s][i], interval + (size_t)(F_PER_STATE + s * n + i) * BOOT_FIELDS,

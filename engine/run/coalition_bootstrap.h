@@ -20,7 +20,7 @@
 
 #define COALITION_BOOTSTRAP_SEED 17u
 enum { COALITION_BOOTSTRAP_DRAWS = 1000 };
-#define COALITION_LABEL_LOW 0.05 /* a label holding in a share of draws in [low, high] ... */
+#define COALITION_LABEL_LOW  0.05 /* a label holding in a share of draws in [low, high] ... */
 #define COALITION_LABEL_HIGH 0.95 /* ... is reported as depending on the seed */
 
 /* Columns of every interval: the mean game's figure, then the draws' 2.5% and 97.5%. */
@@ -30,13 +30,13 @@ extern const char *const coalition_bootstrap_fields[BOOT_FIELDS];
 enum { COALITION_LABEL_NAME = 128 };
 
 struct coalition_bootstrap {
-    int n;            /* states */
-    int replicates;   /* R */
-    int draws;        /* bootstrap draws */
-    unsigned seed;    /* COALITION_BOOTSTRAP_SEED */
-    int nucleolus_kind;  /* on the mean game: 0 nucleolus, 1 pre-nucleolus (v(N) < 0) */
-    int superadd_count;  /* pairs {S, T} violating superadditivity in the mean game */
-    double epsilon[BOOT_FIELDS];        /* least core */
+    int n;                       /* states */
+    int replicates;              /* R */
+    int draws;                   /* bootstrap draws */
+    unsigned seed;               /* COALITION_BOOTSTRAP_SEED */
+    int nucleolus_kind;          /* on the mean game: 0 nucleolus, 1 pre-nucleolus (v(N) < 0) */
+    int superadd_count;          /* pairs {S, T} violating superadditivity in the mean game */
+    double epsilon[BOOT_FIELDS]; /* least core */
     double superadd_worst[BOOT_FIELDS]; /* largest shortfall v(S) + v(T) - v(S u T) */
     double nucleolus[COALITION_MAX_STATES][BOOT_FIELDS];
     double shapley[COALITION_MAX_STATES][BOOT_FIELDS];
@@ -46,11 +46,11 @@ struct coalition_bootstrap {
     double exclusion_cost[COALITION_MAX_STATES][BOOT_FIELDS];
     /* Coalition structures (NULL / 0 when n > COALITION_MAX_PARTITION_STATES). */
     struct coalition_structures *structures;
-    int best;                    /* structure of the greatest value in the mean game, or -1 */
-    double *structure_value;     /* [p][BOOT_FIELDS] */
-    double *structure_best;      /* [p]: share of draws in which p has the greatest value */
-    double *structure_stable;    /* [p]: share of draws in which every block of p is internally
-                                    and externally stable */
+    int best;                 /* structure of the greatest value in the mean game, or -1 */
+    double *structure_value;  /* [p][BOOT_FIELDS] */
+    double *structure_best;   /* [p]: share of draws in which p has the greatest value */
+    double *structure_stable; /* [p]: share of draws in which every block of p is internally
+                                 and externally stable */
     /* blocks of the best structure: the largest gain from leaving (internal) and from joining
      * (external); NaN where nobody can leave (a block of one) or join (everyone is in it) */
     double internal_gain[COALITION_MAX_STATES][BOOT_FIELDS];

@@ -22,7 +22,8 @@ int coalition_least_core(const double *value, int n, double *epsilon, double *x)
     double *a = calloc((size_t)rows * (size_t)vars, sizeof *a);
     double *b = malloc((size_t)rows * sizeof *b), *c = calloc((size_t)vars, sizeof *c);
     double *solution = malloc((size_t)vars * sizeof *solution);
-    int *sense = malloc((size_t)rows * sizeof *sense), *is_free = malloc((size_t)vars * sizeof(int));
+    int *sense = malloc((size_t)rows * sizeof *sense),
+        *is_free = malloc((size_t)vars * sizeof(int));
     int status = -1;
     if (a && b && c && solution && sense && is_free) {
         for (int j = 0; j < vars; j++) is_free[j] = 1;
@@ -34,8 +35,13 @@ int coalition_least_core(const double *value, int n, double *epsilon, double *x)
             b[r] = value[mask];
             sense[r] = r == 0 ? LP_EQ : LP_GE;
         }
-        struct lp_problem p = {.n_vars = vars, .n_rows = rows, .c = c, .a = a, .b = b,
-                               .sense = sense, .is_free = is_free};
+        struct lp_problem p = {.n_vars = vars,
+                               .n_rows = rows,
+                               .c = c,
+                               .a = a,
+                               .b = b,
+                               .sense = sense,
+                               .is_free = is_free};
         double z;
         if (lp_solve(&p, solution, &z) == LP_OPTIMAL) {
             *epsilon = solution[n];
@@ -113,8 +119,13 @@ static int nucleolus_lp(const double *value, int n, const int *fixed, const doub
         }
         rows++;
     }
-    struct lp_problem p = {.n_vars = vars, .n_rows = rows, .c = c, .a = buffer_a, .b = buffer_b,
-                           .sense = buffer_sense, .is_free = is_free};
+    struct lp_problem p = {.n_vars = vars,
+                           .n_rows = rows,
+                           .c = c,
+                           .a = buffer_a,
+                           .b = buffer_b,
+                           .sense = buffer_sense,
+                           .is_free = is_free};
     double z;
     return lp_solve(&p, solution, &z);
 }
@@ -139,9 +150,8 @@ int coalition_nucleolus(const double *value, int n, double *x) {
     int n_span = 0, free_left = (int)grand - 1;
     if (status == 0) span[n_span++] = grand;
     for (int round = 0; status == 0; round++) {
-        if (round > (int)grand ||
-            nucleolus_lp(value, n, fixed, excess, imputations, NAN, 0, solution, a, b, sense) !=
-                LP_OPTIMAL) {
+        if (round > (int)grand || nucleolus_lp(value, n, fixed, excess, imputations, NAN, 0,
+                                               solution, a, b, sense) != LP_OPTIMAL) {
             status = -1;
             break;
         }
@@ -304,7 +314,8 @@ struct coalition_structures *coalition_structures_alloc(int n) {
             cs->alone[(size_t)p * (size_t)n + (size_t)i] =
                 size == 1 ? p : find_code(codes, cs->count, canonical_code(moved, n));
             for (int b = 0; b < n; b++) {
-                int *slot = &cs->joined[((size_t)p * (size_t)n + (size_t)i) * (size_t)n + (size_t)b];
+                int *slot =
+                    &cs->joined[((size_t)p * (size_t)n + (size_t)i) * (size_t)n + (size_t)b];
                 if (b >= cs->n_blocks[p] || b == own[i]) {
                     *slot = -1;
                     continue;
@@ -336,8 +347,7 @@ void coalition_structure_label(const struct coalition_structures *cs, int p,
     }
 }
 
-double coalition_structure_value(const struct coalition_structures *cs, int p,
-                                 const double *loss) {
+double coalition_structure_value(const struct coalition_structures *cs, int p, const double *loss) {
     size_t n = (size_t)cs->n, row = (size_t)cs->row[p];
     double sum = 0.0;
     for (size_t i = 0; i < n; i++) sum += loss[i] - loss[row * n + i];

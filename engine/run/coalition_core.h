@@ -40,15 +40,15 @@ enum { COALITION_MAX_PARTITION_STATES = 6 };
  * (all in block 0), the last is all singletons. */
 struct coalition_structures {
     int n;
-    int count;              /* Bell(n) */
-    int n_multi;            /* partitions with >= 2 blocks of >= 2 states (their own variants) */
-    unsigned char *block;   /* [p * n + i]: block of state i in partition p */
-    int *n_blocks;          /* [p] */
-    unsigned *block_mask;   /* [p * n + b]: members of block b (b < n_blocks[p]) */
-    int *row;               /* [p]: row of the loss table that holds partition p (below) */
-    int *alone;             /* [p * n + i]: partition p with i split off on its own */
-    int *joined;            /* [(p * n + i) * n + b]: p with i moved into block b (-1: b absent
-                               or already i's block) */
+    int count;            /* Bell(n) */
+    int n_multi;          /* partitions with >= 2 blocks of >= 2 states (their own variants) */
+    unsigned char *block; /* [p * n + i]: block of state i in partition p */
+    int *n_blocks;        /* [p] */
+    unsigned *block_mask; /* [p * n + b]: members of block b (b < n_blocks[p]) */
+    int *row;             /* [p]: row of the loss table that holds partition p (below) */
+    int *alone;           /* [p * n + i]: partition p with i split off on its own */
+    int *joined;          /* [(p * n + i) * n + b]: p with i moved into block b (-1: b absent
+                             or already i's block) */
 };
 
 /* Rows of the loss table (variants of `coalitions`): a partition with at most one block of two

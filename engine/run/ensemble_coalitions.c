@@ -118,8 +118,7 @@ int ensemble_coalitions_compute(const struct runner_results *results, const stru
     for (size_t r = 0; status == 0 && r < replicates; r++)
         for (size_t row = 0; row < all_rows; row++)
             memcpy(table + (r * all_rows + row) * (size_t)n,
-                   runner_results_item(results, (int)row, (int)r) +
-                       (size_t)METRIC_LOSS * (size_t)n,
+                   runner_results_item(results, (int)row, (int)r) + (size_t)METRIC_LOSS * (size_t)n,
                    (size_t)n * sizeof *table);
     if (status == 0) {
         const char *codes[COALITION_MAX_STATES];

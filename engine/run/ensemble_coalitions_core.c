@@ -22,12 +22,11 @@ int ensemble_write_coalition_core(struct h5out *out, const struct coalition_boot
     (void)world;
     size_t three[1] = {BOOT_FIELDS}, one[1] = {1};
     double count = bs->superadd_count;
-    if (h5out_write_strings(out, "/coalitions/bootstrap_statistic", BOOT_FIELDS,
-                            coalition_bootstrap_fields,
-                            "columns of the *_bootstrap, nucleolus, least_core_epsilon, "
-                            "superadditivity_worst and structure_* tables: the mean game's "
-                            "figure, then the 2.5% and 97.5% percentiles of the bootstrap draws") !=
-            0 ||
+    if (h5out_write_strings(
+            out, "/coalitions/bootstrap_statistic", BOOT_FIELDS, coalition_bootstrap_fields,
+            "columns of the *_bootstrap, nucleolus, least_core_epsilon, "
+            "superadditivity_worst and structure_* tables: the mean game's "
+            "figure, then the 2.5% and 97.5% percentiles of the bootstrap draws") != 0 ||
         h5out_set_attr_int(out, "/coalitions", "bootstrap_seed", bs->seed) != 0 ||
         h5out_set_attr_int(out, "/coalitions", "bootstrap_draws", bs->draws) != 0 ||
         h5out_write_doubles(out, "/coalitions/least_core_epsilon", 1, three, bs->epsilon, "harm",
@@ -50,20 +49,19 @@ int ensemble_write_coalition_core(struct h5out *out, const struct coalition_boot
                         "gain from free-riding with bootstrap intervals") != 0 ||
         write_intervals(out, "/coalitions/exclusion_cost_bootstrap", n, bs->exclusion_cost,
                         "the others' cost of excluding i with bootstrap intervals") != 0 ||
-        h5out_write_doubles(out, "/coalitions/superadditivity_violations", 1, one, &count,
-                            "count",
+        h5out_write_doubles(out, "/coalitions/superadditivity_violations", 1, one, &count, "count",
                             "pairs {S, T} of disjoint nonempty coalitions with v(S u T) < v(S) + "
                             "v(T) in the mean game",
                             "") != 0 ||
-        h5out_write_doubles(out, "/coalitions/superadditivity_worst", 1, three,
-                            bs->superadd_worst, "harm",
+        h5out_write_doubles(out, "/coalitions/superadditivity_worst", 1, three, bs->superadd_worst,
+                            "harm",
                             "largest v(S) + v(T) - v(S u T) over disjoint pairs (0: superadditive)",
                             "bootstrap") != 0)
         status = -1;
     const struct coalition_structures *cs = bs->structures;
     if (status == 0 && cs) {
         int count_p = cs->count;
-        char (*text)[COALITION_LABEL_NAME] = calloc((size_t)count_p, sizeof *text);
+        char(*text)[COALITION_LABEL_NAME] = calloc((size_t)count_p, sizeof *text);
         const char **names = malloc((size_t)count_p * sizeof *names);
         double *blocks = malloc((size_t)count_p * (size_t)n * sizeof *blocks);
         double *rows = malloc((size_t)count_p * sizeof *rows);
@@ -75,7 +73,8 @@ int ensemble_write_coalition_core(struct h5out *out, const struct coalition_boot
             names[p] = text[p];
             rows[p] = cs->row[p];
             for (int i = 0; i < n; i++)
-                blocks[(size_t)p * (size_t)n + (size_t)i] = cs->block[(size_t)p * (size_t)n + (size_t)i];
+                blocks[(size_t)p * (size_t)n + (size_t)i] =
+                    cs->block[(size_t)p * (size_t)n + (size_t)i];
         }
         size_t ps[1] = {(size_t)count_p}, pn[2] = {(size_t)count_p, (size_t)n};
         size_t pv[2] = {(size_t)count_p, BOOT_FIELDS};
@@ -87,14 +86,14 @@ int ensemble_write_coalition_core(struct h5out *out, const struct coalition_boot
              h5out_write_doubles(out, "/coalitions/structure_block", 2, pn, blocks, "index",
                                  "block of each state in each structure", "structure,state") != 0 ||
              h5out_write_doubles(out, "/coalitions/structure_variant", 1, ps, rows, "index",
-                                 "variant whose runs give the structure's losses", "structure") !=
-                 0 ||
+                                 "variant whose runs give the structure's losses",
+                                 "structure") != 0 ||
              h5out_write_doubles(out, "/coalitions/structure_value", 2, pv, bs->structure_value,
                                  "harm",
                                  "sum over all states of loss_i(nobody shares) - loss_i(structure)",
                                  "structure,bootstrap") != 0 ||
-             h5out_write_doubles(out, "/coalitions/structure_best_share", 1, ps,
-                                 bs->structure_best, "share",
+             h5out_write_doubles(out, "/coalitions/structure_best_share", 1, ps, bs->structure_best,
+                                 "share",
                                  "share of bootstrap draws in which the structure has the greatest "
                                  "value",
                                  "structure") != 0 ||
@@ -107,13 +106,11 @@ int ensemble_write_coalition_core(struct h5out *out, const struct coalition_boot
                                  "row of /coalitions/structure with the greatest value in the "
                                  "mean game",
                                  "") != 0 ||
-             write_intervals(out, "/coalitions/best_structure_internal_gain", n,
-                             bs->internal_gain,
-                             "per block of the best structure (rows past its block count NaN): "
-                             "the largest gain a member makes by leaving; NaN for a block of one") !=
-                 0 ||
-             write_intervals(out, "/coalitions/best_structure_external_gain", n,
-                             bs->external_gain,
+             write_intervals(
+                 out, "/coalitions/best_structure_internal_gain", n, bs->internal_gain,
+                 "per block of the best structure (rows past its block count NaN): "
+                 "the largest gain a member makes by leaving; NaN for a block of one") != 0 ||
+             write_intervals(out, "/coalitions/best_structure_external_gain", n, bs->external_gain,
                              "per block of the best structure: the largest gain an outsider "
                              "makes by joining; NaN when everyone is in it") != 0))
             status = -1;
@@ -133,8 +130,7 @@ int ensemble_write_coalition_core(struct h5out *out, const struct coalition_boot
                                  "yes/no labels of the coalition game") != 0 ||
              h5out_write_doubles(out, "/coalitions/label_estimate", 1, shape, estimate, "flag",
                                  "1 when the label holds in the mean game", "label") != 0 ||
-             h5out_write_doubles(out, "/coalitions/label_share", 1, shape, bs->label_share,
-                                 "share",
+             h5out_write_doubles(out, "/coalitions/label_share", 1, shape, bs->label_share, "share",
                                  "share of bootstrap draws in which the label holds; between "
                                  "0.05 and 0.95 it depends on the seed at this replicate count",
                                  "label") != 0))
@@ -153,7 +149,9 @@ static const char *interval(char *cell, size_t size, const double *v) {
     return cell;
 }
 
-static const char *yes_no(int flag) { return flag ? "yes" : "no"; }
+static const char *yes_no(int flag) {
+    return flag ? "yes" : "no";
+}
 
 void ensemble_print_coalition_core(FILE *stream, const struct coalition_bootstrap *bs,
                                    const struct world *world) {
@@ -179,8 +177,9 @@ void ensemble_print_coalition_core(FILE *stream, const struct coalition_bootstra
                 interval(d, sizeof d, bs->exclusion_cost[i]));
     fprintf(stream, "Least core epsilon: %s (core non-empty iff <= 0)\n",
             interval(a, sizeof a, bs->epsilon));
-    fprintf(stream, "Superadditivity: %d violating pair%s of disjoint coalitions; worst shortfall "
-                    "%s\n",
+    fprintf(stream,
+            "Superadditivity: %d violating pair%s of disjoint coalitions; worst shortfall "
+            "%s\n",
             bs->superadd_count, bs->superadd_count == 1 ? "" : "s",
             interval(a, sizeof a, bs->superadd_worst));
     const struct coalition_structures *cs = bs->structures;
@@ -212,8 +211,9 @@ void ensemble_print_coalition_core(FILE *stream, const struct coalition_bootstra
                     bs->structure_best[p], bs->structure_stable[p]);
         }
         coalition_structure_label(cs, bs->best, codes, c, sizeof c);
-        fprintf(stream, "Best structure %s; stability of its blocks (d'Aspremont et al.; gain > 0 "
-                        "breaks it):\n%-24s %-30s %-30s\n",
+        fprintf(stream,
+                "Best structure %s; stability of its blocks (d'Aspremont et al.; gain > 0 "
+                "breaks it):\n%-24s %-30s %-30s\n",
                 c, "block", "largest gain from leaving", "largest gain from joining");
         for (int blk = 0; blk < cs->n_blocks[bs->best]; blk++) {
             unsigned m = cs->block_mask[(size_t)bs->best * (size_t)n + (size_t)blk];
@@ -238,8 +238,9 @@ void ensemble_print_coalition_core(FILE *stream, const struct coalition_bootstra
                 bs->label_share[k]);
     for (int k = 0; k < bs->n_labels; k++)
         if (coalition_label_depends_on_seed(bs->label_share[k])) {
-            fprintf(stream, "WARNING: \"%s\" holds in %.0f%% of bootstrap draws: depends on the "
-                            "seed at R = %d replicates\n",
+            fprintf(stream,
+                    "WARNING: \"%s\" holds in %.0f%% of bootstrap draws: depends on the "
+                    "seed at R = %d replicates\n",
                     bs->label[k], 100 * bs->label_share[k], bs->replicates);
             warned++;
         }

@@ -5,10 +5,10 @@
 #include "lp.h"
 
 struct tableau {
-    int m, cols;   /* constraint rows; columns before the right-hand side */
-    int width;     /* cols + 1 */
-    double *t;     /* (m + 1) x width; row m is the reduced-cost row, its last cell is -z */
-    int *basis;    /* basic column of each row */
+    int m, cols; /* constraint rows; columns before the right-hand side */
+    int width;   /* cols + 1 */
+    double *t;   /* (m + 1) x width; row m is the reduced-cost row, its last cell is -z */
+    int *basis;  /* basic column of each row */
     double tol;
 };
 
@@ -61,10 +61,14 @@ static int simplex(struct tableau *tb, int allowed) {
 
 const char *lp_status_name(int status) {
     switch (status) {
-    case LP_OPTIMAL: return "optimal";
-    case LP_INFEASIBLE: return "infeasible";
-    case LP_UNBOUNDED: return "unbounded";
-    default: return "error";
+        case LP_OPTIMAL:
+            return "optimal";
+        case LP_INFEASIBLE:
+            return "infeasible";
+        case LP_UNBOUNDED:
+            return "unbounded";
+        default:
+            return "error";
     }
 }
 
@@ -134,7 +138,8 @@ int lp_solve(const struct lp_problem *p, double *x, double *objective) {
                 for (int j = 0; j < tb.width; j++) *cell(&tb, m, j) -= *cell(&tb, r, j);
         for (int j = art_start; j < cols; j++) *cell(&tb, m, j) = 0.0;
         status = simplex(&tb, cols);
-        if (status == LP_OPTIMAL && -*cell(&tb, m, cols) > tb.tol * (1.0 + m)) status = LP_INFEASIBLE;
+        if (status == LP_OPTIMAL && -*cell(&tb, m, cols) > tb.tol * (1.0 + m))
+            status = LP_INFEASIBLE;
         /* Drive the artificials left in the basis (at level 0) out where a real column can
          * replace them; a row where none can is redundant and stays as it is. */
         for (int r = 0; status == LP_OPTIMAL && r < m; r++) {

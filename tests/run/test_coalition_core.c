@@ -34,8 +34,7 @@ Test(coalition_core, talmud_estates_are_the_nucleolus) {
      * 200 and 300 are the nucleoli of the bankruptcy games. */
     const double claim[3] = {100, 200, 300};
     const double estate[3] = {100, 200, 300};
-    const double expected[3][3] = {{100 / 3.0, 100 / 3.0, 100 / 3.0}, {50, 75, 75},
-                                   {50, 100, 150}};
+    const double expected[3][3] = {{100 / 3.0, 100 / 3.0, 100 / 3.0}, {50, 75, 75}, {50, 100, 150}};
     for (int k = 0; k < 3; k++) {
         double v[8], x[3];
         bankruptcy(estate[k], claim, v);
@@ -115,7 +114,7 @@ Test(coalition_core, partitions_are_enumerated_with_their_rows) {
         cr_assert_eq(cs->count, bell[n], "n %d: %d partitions", n, cs->count);
         cr_assert_eq(cs->n_multi, multi[n], "n %d: %d multi-block", n, cs->n_multi);
         if (n >= 2) cr_assert_eq(cs->row[0], (1 << n) - 1); /* the grand coalition */
-        cr_assert_eq(cs->row[cs->count - 1], 0); /* all alone: nobody shares */
+        cr_assert_eq(cs->row[cs->count - 1], 0);            /* all alone: nobody shares */
         int next_multi = (1 << n) + n;
         for (int p = 0; p < cs->count; p++) {
             unsigned all = 0;
@@ -204,8 +203,8 @@ enum { R = 50, ROWS2 = 6 };
  * variant of a replicate cancels in every paired figure; `noisy` adds +-1 to state 0's loss in
  * the grand coalition, so that its gain from leaving has mean 0. */
 static void two_state_table(double *loss, int noisy) {
-    static const double base[ROWS2][2] = {{10, 10}, {10, 10}, {10, 10}, {8, 9}, {7.5, 9.5},
-                                          {8.2, 8.8}};
+    static const double base[ROWS2][2] = {{10, 10}, {10, 10},   {10, 10},
+                                          {8, 9},   {7.5, 9.5}, {8.2, 8.8}};
     for (int r = 0; r < R; r++)
         for (int row = 0; row < ROWS2; row++)
             for (int i = 0; i < 2; i++) {
@@ -264,8 +263,8 @@ Test(coalition_bootstrap, a_coin_flip_label_depends_on_the_seed) {
     cr_assert(coalition_label_depends_on_seed(bs.label_share[k]));
     cr_assert(!coalition_label_depends_on_seed(0.04) && !coalition_label_depends_on_seed(0.96));
     /* the interval of the mean of +-1 over 50: about +-1.96 / sqrt(50) = +-0.28 */
-    cr_assert(bs.leave_gain[0][BOOT_LOW] < -0.2 && bs.leave_gain[0][BOOT_LOW] > -0.36,
-              "%g", bs.leave_gain[0][BOOT_LOW]);
+    cr_assert(bs.leave_gain[0][BOOT_LOW] < -0.2 && bs.leave_gain[0][BOOT_LOW] > -0.36, "%g",
+              bs.leave_gain[0][BOOT_LOW]);
     cr_assert(bs.leave_gain[0][BOOT_HIGH] > 0.2 && bs.leave_gain[0][BOOT_HIGH] < 0.36);
     /* the fixed seed: the same table gives the same draws */
     cr_assert_eq(coalition_bootstrap_compute(loss, R, ROWS2, 2, codes, 1000, &again), 0);

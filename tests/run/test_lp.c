@@ -6,10 +6,10 @@
 #include "lp.h"
 #include "../common/leak_check.h"
 
-static int solve(int n, int m, const double *c, const double *a, const double *b,
-                 const int *sense, const int *is_free, double *x, double *z) {
-    struct lp_problem p = {.n_vars = n, .n_rows = m, .c = c, .a = a, .b = b, .sense = sense,
-                           .is_free = is_free};
+static int solve(int n, int m, const double *c, const double *a, const double *b, const int *sense,
+                 const int *is_free, double *x, double *z) {
+    struct lp_problem p = {
+        .n_vars = n, .n_rows = m, .c = c, .a = a, .b = b, .sense = sense, .is_free = is_free};
     return lp_solve(&p, x, z);
 }
 
