@@ -185,6 +185,9 @@ int coalition_nucleolus(const double *value, int n, double *x) {
         memcpy(x, solution, (size_t)n * sizeof *x);
         if (free_left <= 0 || incidence_rank(span, n_span, n) == n) break;
     }
+    /* round-off of the pivots (1e-15 of the scale) printed as -7e-15 reads as a finding */
+    for (int i = 0; status == 0 && i < n; i++)
+        if (fabs(x[i]) < 1e-12 * scale) x[i] = 0.0;
     free(fixed), free(excess), free(span), free(a), free(b), free(sense);
     return status < 0 ? -1 : imputations ? 0 : 1;
 }
