@@ -276,3 +276,44 @@ Test(coalition_bootstrap, a_coin_flip_label_depends_on_the_seed) {
     cr_assert_eq(coalition_bootstrap_compute(loss, R, ROWS2 - 1, 2, codes, 10, &bs), -1);
     expect_no_leaks();
 }
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ensemble.h"
+
+Test(coalition_bootstrap, printed_tables_warn_where_a_label_depends_on_the_seed) {
+    double loss[R * ROWS2 * 2];
+    two_state_table(loss, 1);
+    const char *codes[] = {"AAA", "BBB"};
+    struct coalition_bootstrap bs;
+    cr_assert_eq(coalition_bootstrap_compute(loss, R, ROWS2, 2, codes, 1000, &bs), 0);
+    struct world *world = calloc(1, sizeof *world);
+    struct world_state states[2];
+    memset(states, 0, sizeof states);
+    strcpy(states[0].code, "AAA");
+    strcpy(states[1].code, "BBB");
+    world->n_states = 2;
+    world->states = states;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *stream = open_memstream(&text, &size);
+    ensemble_print_coalition_core(stream, &bs, world);
+    fclose(stream);
+    /* v(N) = 1 +- 1 (AAA's noise): epsilon = -v(N) / 2 */
+    cr_assert(strstr(text, "Least core epsilon: -0.5 [-0.64, -0.36]"), "%s", text);
+    cr_assert(strstr(text, "WARNING: \"AAA: leaving (exclusion) pays\" holds in"), "%s", text);
+    cr_assert(strstr(text, "depends on the seed at R = 50 replicates"), "%s", text);
+    cr_assert(strstr(text, "Best structure {AAA,BBB}"), "%s", text);
+    /* the coin flip and the three labels that are the same event (the grand coalition, here
+     * the only block, is internally stable iff AAA does not gain by leaving); nothing else */
+    int warnings = 0;
+    for (const char *p = text; (p = strstr(p, "WARNING")); p++) warnings++;
+    cr_assert_eq(warnings, 4, "%s", text);
+    cr_assert(strstr(text, "WARNING: \"block {AAA,BBB} internally stable\" holds in 56%"), "%s",
+              text);
+    free(text);
+    free(world);
+    coalition_bootstrap_free(&bs);
+    expect_no_leaks();
+}
