@@ -76,6 +76,35 @@ def _mean_loss(f, variant):
     return per_replicate(f, variant, "loss").mean(axis=0)
 
 
+def _reference_nucleolus(v, n):
+    """The nucleolus over the imputations by scipy's LPs (an independent implementation of the
+    sequential LPs: each round fixes the coalitions whose excess cannot go below the round's
+    optimum, tested one by one)."""
+    from scipy.optimize import linprog
+    grand = 2 ** n - 1
+    fixed = {}
+    row = lambda m: [float(m >> i & 1) for i in range(n)]
+    while True:
+        free = [m for m in range(1, grand) if m not in fixed]
+        A_eq = [row(grand) + [0]] + [row(m) + [0] for m in fixed]
+        b_eq = [v[grand]] + [v[m] - e for m, e in fixed.items()]
+        lp = linprog([0] * n + [1], A_ub=[[-a for a in row(m)] + [-1] for m in free],
+                     b_ub=[-v[m] for m in free], A_eq=A_eq, b_eq=b_eq,
+                     bounds=[(0, None)] * n + [(None, None)], method="highs")
+        assert lp.status == 0
+        t, x = lp.x[n], lp.x[:n]
+        for m in free:
+            test = linprog([-a for a in row(m)],
+                           A_ub=[[-a for a in row(k)] for k in free], b_ub=[t - v[k] for k in free],
+                           A_eq=[r[:n] for r in A_eq], b_eq=b_eq, bounds=[(0, None)] * n,
+                           method="highs")
+            if test.status == 0 and -test.fun <= v[m] - t + 1e-7 * max(1, abs(v).max()):
+                fixed[m] = t
+        if np.linalg.matrix_rank(np.array([row(grand)] + [row(m) for m in fixed])) == n or \
+                len(fixed) == grand - 1:
+            return x
+
+
 def test_toy_least_core_nucleolus_and_bootstrap(tmp_path):
     """Two players with v({i}) = 0: the least core's epsilon is -v(N)/2 and the nucleolus the
     equal split of v(N); the percentile bootstrap of a mean is about as wide as its t-interval."""
@@ -169,6 +198,7 @@ def test_structures_of_two_separate_corridors(tmp_path):
     excess = max(v[m] - sum(nucleolus[i] for i in range(n) if m >> i & 1) for m in proper)
     # (its x_i >= 0 do not bind here: the least-core point is an imputation)
     assert abs(excess - eps) < 1e-6 * (1 + abs(eps)) and (nucleolus >= -1e-9).all()
+    np.testing.assert_allclose(nucleolus, _reference_nucleolus(v, n), rtol=0, atol=1e-6)
     # superadditivity from v
     count, most = 0, 0.0
     for s in range(1, 16):
