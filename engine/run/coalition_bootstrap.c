@@ -33,6 +33,7 @@ enum {
 
 struct workspace {
     int n, rows, n_figures, n_labels, best;
+    int with_lp; /* 0: skip the least core and the nucleolus (NaN) */
     const struct coalition_structures *cs;
     double *value; /* 2^n */
     double *phi;   /* n */
@@ -60,7 +61,11 @@ static int game_figures(struct workspace *w, const double *loss, double *f, int 
     double x[COALITION_MAX_STATES], scale = 1.0;
     for (unsigned mask = 0; mask <= grand; mask++)
         if (fabs(w->value[mask]) > scale) scale = fabs(w->value[mask]);
-    if (n >= 2) {
+    if (!w->with_lp) {
+        f[F_EPSILON] = NAN;
+        for (int i = 0; i < n; i++) state_figure(f, n, S_NUCLEOLUS)[i] = NAN;
+        w->kind = 0;
+    } else if (n >= 2) {
         if (coalition_least_core(w->value, n, &f[F_EPSILON], x) != 0) return -1;
         w->kind = coalition_nucleolus(w->value, n, state_figure(f, n, S_NUCLEOLUS));
         if (w->kind < 0) return -1;
@@ -185,7 +190,7 @@ int coalition_bootstrap_compute(const double *loss, int replicates, int rows, in
         coalition_bootstrap_free(bs);
         return -1;
     }
-    struct workspace w = {.n = n, .rows = rows, .cs = bs->structures, .best = -1};
+    struct workspace w = {.n = n, .rows = rows, .cs = bs->structures, .best = -1, .with_lp = 1};
     w.n_figures = F_PER_STATE + S_COUNT * n + count;
     int max_labels = 4 + 3 * n + 2 + 2 * n;
     size_t cells = (size_t)rows * (size_t)n;
@@ -231,6 +236,7 @@ int coalition_bootstrap_compute(const double *loss, int replicates, int rows, in
     if (!estimate) status = -1;
     if (status == 0) memcpy(estimate, f, (size_t)w.n_figures * sizeof *f);
     uint64_t key = rng_key(bs->seed, 0, RNG_BOOTSTRAP);
+    w.with_lp = n <= COALITION_BOOTSTRAP_LP_MAX_STATES;
     for (int d = 0; status == 0 && d < draws; d++) {
         memset(weight, 0, (size_t)replicates * sizeof *weight);
         for (int k = 0; k < replicates; k++) {
@@ -283,6 +289,7 @@ int coalition_bootstrap_compute(const double *loss, int replicates, int rows, in
         }
         for (int k = 0; k < bs->n_labels; k++)
             bs->label_share[k] = draws ? (double)held[k] / draws : NAN;
+        if (!w.with_lp) bs->label_share[0] = NAN; /* "core non-empty": not evaluated */
     }
     free(mean), free(f), free(all), free(weight), free(label), free(held), free(best_count);
     free(stable_count), free(w.value), free(w.phi), free(w.stable), free(estimate), free(interval);

@@ -20,6 +20,11 @@
 
 #define COALITION_BOOTSTRAP_SEED 17u
 enum { COALITION_BOOTSTRAP_DRAWS = 1000 };
+/* The least core and the nucleolus take LPs over 2^N rows, the nucleolus a few dozen of them
+ * (on a random game and one shared core: 0.1 s at N = 8, 4 s at N = 9, 35 s at N = 10): above
+ * this bound they are computed on the mean game only (no interval; the share of "core
+ * non-empty" is NaN). */
+enum { COALITION_BOOTSTRAP_LP_MAX_STATES = 8 };
 #define COALITION_LABEL_LOW  0.05 /* a label holding in a share of draws in [low, high] ... */
 #define COALITION_LABEL_HIGH 0.95 /* ... is reported as depending on the seed */
 

@@ -54,10 +54,10 @@ int coalition_least_core(const double *value, int n, double *epsilon, double *x)
 }
 
 /* Rank of the 0/1 incidence vectors of `masks` (Gaussian elimination; exact enough for 0/1
- * rows of at most 10 columns). */
+ * rows of at most 10 columns). count <= COALITION_MAX_STATES + 1. */
 static int incidence_rank(const unsigned *masks, int count, int n) {
-    double m[1 << COALITION_MAX_STATES][COALITION_MAX_STATES];
-    if (count > 1 << COALITION_MAX_STATES) count = 1 << COALITION_MAX_STATES;
+    double m[COALITION_MAX_STATES + 1][COALITION_MAX_STATES];
+    if (count > COALITION_MAX_STATES + 1) count = COALITION_MAX_STATES + 1;
     for (int r = 0; r < count; r++)
         for (int i = 0; i < n; i++) m[r][i] = masks[r] >> i & 1u;
     int rank = 0;
@@ -147,9 +147,11 @@ int coalition_nucleolus(const double *value, int n, double *x) {
     int *sense = malloc((size_t)grand * sizeof *sense);
     int status = fixed && excess && span && a && b && sense ? 0 : -1;
     double solution[COALITION_MAX_STATES + 1], test[COALITION_MAX_STATES + 1];
-    int n_span = 0, free_left = (int)grand - 1;
+    /* span: a basis of the fixed coalitions' incidence vectors (N first); once it has n
+     * vectors, x is determined and the rounds stop */
+    int n_span = 0, free_left = (int)grand - 1, done = 0;
     if (status == 0) span[n_span++] = grand;
-    for (int round = 0; status == 0; round++) {
+    for (int round = 0; status == 0 && !done; round++) {
         if (round > (int)grand || nucleolus_lp(value, n, fixed, excess, imputations, NAN, 0,
                                                solution, a, b, sense) != LP_OPTIMAL) {
             status = -1;
@@ -157,18 +159,26 @@ int coalition_nucleolus(const double *value, int n, double *x) {
         }
         double t = solution[n];
         int newly = 0;
-        for (unsigned mask = 1; mask < grand; mask++) {
+        memcpy(x, solution, (size_t)n * sizeof *x);
+        for (unsigned mask = 1; mask < grand && !done; mask++) {
             if (fixed[mask]) continue;
             double xs = 0.0;
             for (int i = 0; i < n; i++) xs += (mask >> i & 1u) ? solution[i] : 0.0;
             if (value[mask] - xs < t - tol) continue; /* slack here: not tight at every optimum */
-            /* Tight here; is it tight at every optimum? Maximise x(S) at excess bound t. */
-            int lp = nucleolus_lp(value, n, fixed, excess, imputations, t, mask, test, a, b, sense);
-            double best = 0.0;
-            for (int i = 0; i < n; i++) best += (mask >> i & 1u) ? test[i] : 0.0;
-            if (lp == LP_OPTIMAL && best > value[mask] - t + tol) continue;
+            /* Tight here. In the span of the fixed ones, x(S) is the same at every optimum, so
+             * it is tight at every one; else maximise x(S) at excess bound t to find out. */
+            span[n_span] = mask;
+            int independent = incidence_rank(span, n_span + 1, n) > n_span;
+            if (independent) {
+                int lp =
+                    nucleolus_lp(value, n, fixed, excess, imputations, t, mask, test, a, b, sense);
+                double best = 0.0;
+                for (int i = 0; i < n; i++) best += (mask >> i & 1u) ? test[i] : 0.0;
+                if (lp == LP_OPTIMAL && best > value[mask] - t + tol) continue;
+                n_span++;
+            }
             fixed[mask] = 1, excess[mask] = t, newly++, free_left--;
-            span[n_span++] = mask;
+            done = n_span == n || free_left <= 0;
         }
         if (newly == 0) { /* numerically impossible in theory; fix the tightest to progress */
             unsigned tightest = 0;
@@ -179,11 +189,12 @@ int coalition_nucleolus(const double *value, int n, double *x) {
                 for (int i = 0; i < n; i++) xs += (mask >> i & 1u) ? solution[i] : 0.0;
                 if (value[mask] - xs > most) most = value[mask] - xs, tightest = mask;
             }
-            if (tightest) fixed[tightest] = 1, excess[tightest] = t, free_left--;
-            span[n_span++] = tightest;
+            if (!tightest) break;
+            fixed[tightest] = 1, excess[tightest] = t, free_left--;
+            span[n_span] = tightest;
+            if (incidence_rank(span, n_span + 1, n) > n_span) n_span++;
         }
-        memcpy(x, solution, (size_t)n * sizeof *x);
-        if (free_left <= 0 || incidence_rank(span, n_span, n) == n) break;
+        done = done || n_span == n || free_left <= 0;
     }
     /* round-off of the pivots (1e-15 of the scale) printed as -7e-15 reads as a finding */
     for (int i = 0; status == 0 && i < n; i++)

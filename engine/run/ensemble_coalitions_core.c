@@ -144,6 +144,8 @@ int ensemble_write_coalition_core(struct h5out *out, const struct coalition_boot
 static const char *interval(char *cell, size_t size, const double *v) {
     if (isnan(v[BOOT_ESTIMATE]))
         snprintf(cell, size, "-");
+    else if (isnan(v[BOOT_LOW]))
+        snprintf(cell, size, "%.4g [no interval]", v[BOOT_ESTIMATE]);
     else
         snprintf(cell, size, "%.4g [%.4g, %.4g]", v[BOOT_ESTIMATE], v[BOOT_LOW], v[BOOT_HIGH]);
     return cell;
@@ -234,8 +236,11 @@ void ensemble_print_coalition_core(FILE *stream, const struct coalition_bootstra
     fprintf(stream, "\n%-64s %-10s %s\n", "label", "estimate", "share of draws");
     int warned = 0;
     for (int k = 0; k < bs->n_labels; k++)
-        fprintf(stream, "%-64s %-10s %.3f\n", bs->label[k], yes_no(bs->label_estimate[k]),
-                bs->label_share[k]);
+        if (isnan(bs->label_share[k]))
+            fprintf(stream, "%-64s %-10s n/a\n", bs->label[k], yes_no(bs->label_estimate[k]));
+        else
+            fprintf(stream, "%-64s %-10s %.3f\n", bs->label[k], yes_no(bs->label_estimate[k]),
+                    bs->label_share[k]);
     for (int k = 0; k < bs->n_labels; k++)
         if (coalition_label_depends_on_seed(bs->label_share[k])) {
             fprintf(stream,

@@ -317,3 +317,28 @@ Test(coalition_bootstrap, printed_tables_warn_where_a_label_depends_on_the_seed)
     coalition_bootstrap_free(&bs);
     expect_no_leaks();
 }
+
+Test(coalition_bootstrap, lp_figures_of_large_games_have_no_interval, .timeout = 120) {
+    /* Nine states: the least core and the nucleolus only on the mean game (the bound keeps
+     * the bootstrap's LPs affordable); the other figures still get intervals. */
+    enum { N = 9, RR = 4, ROWS = (1 << N) + N };
+    double *loss = malloc(sizeof(double) * RR * ROWS * N);
+    for (int r = 0; r < RR; r++)
+        for (int row = 0; row < ROWS; row++)
+            for (int i = 0; i < N; i++)
+                loss[((size_t)r * ROWS + (size_t)row) * N + (size_t)i] =
+                    10.0 + r - (row < (1 << N) && (row >> i & 1) ? 0.5 : 0.0);
+    const char *codes[N] = {"S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9"};
+    struct coalition_bootstrap bs;
+    cr_assert_eq(coalition_bootstrap_compute(loss, RR, ROWS, N, codes, 5, &bs), 0);
+    /* each member avoids 0.5: additive, v(S) = |S|/2, the core is {x_i = 0.5}, epsilon 0 */
+    cr_assert(fabs(bs.epsilon[BOOT_ESTIMATE]) < 1e-9, "%g", bs.epsilon[BOOT_ESTIMATE]);
+    cr_assert(isnan(bs.epsilon[BOOT_LOW]) && isnan(bs.nucleolus[0][BOOT_HIGH]));
+    cr_assert(fabs(bs.nucleolus[8][BOOT_ESTIMATE] - 0.5) < 1e-9);
+    cr_assert(fabs(bs.shapley[3][BOOT_LOW] - 0.5) < 1e-9);
+    cr_assert_null(bs.structures);
+    cr_assert(isnan(bs.label_share[0]) && bs.label_estimate[0] == 1);
+    coalition_bootstrap_free(&bs);
+    free(loss);
+    expect_no_leaks();
+}
