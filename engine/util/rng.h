@@ -37,7 +37,10 @@ enum rng_purpose {
                                then their passing to members */
     RNG_NETWORK_SHARE = 17, /* network reports per (threat uid, sender), a uniform per candidate */
     RNG_NETWORK_LEAK = 18,  /* leak of a network report, keyed like RNG_LEAK */
-    RNG_BOOTSTRAP = 19,     /* not the model's: replicate indices of the coalition bootstrap,
+    RNG_ADAPT = 19,         /* adaptive states' probabilistic choices per (state, period); the
+                               shipped rules are deterministic and draw nothing (reserved) */
+    RNG_EXPLOIT = 20,       /* detection of an exploited report, keyed like RNG_LEAK */
+    RNG_BOOTSTRAP = 21,     /* not the model's: replicate indices of the coalition bootstrap,
                                per (draw, position) under a fixed seed (coalition_bootstrap.h) */
     RNG_PURPOSES            /* one more than the last purpose */
 };
