@@ -64,13 +64,13 @@ struct coalition_bootstrap;
 struct ensemble_coalitions {
     int n_states;
     int n_masks;
-    struct stats_summary *value;          /* [mask]: v(S) over replicates */
-    struct stats_summary *shapley;        /* [state] */
-    struct stats_summary *leave_gain;     /* [state] */
-    struct stats_summary *free_ride_gain; /* [state]: the other deviation (coalition.h) */
-    struct stats_summary *exclusion_cost; /* [state]: the others' cost of cutting it off */
-    struct stats_summary *side_payment;   /* [state]: Shapley value minus actual gain */
-    double shapley_sum_error;             /* |sum phi - v(grand)| of the means */
+    struct stats_summary *value;           /* [mask]: v(S) over replicates */
+    struct stats_summary *shapley;         /* [state] */
+    struct stats_summary *leave_gain;      /* [state] */
+    struct stats_summary *free_ride_gain;  /* [state]: the other deviation (coalition.h) */
+    struct stats_summary *exclusion_cost;  /* [state]: the others' cost of cutting it off */
+    struct stats_summary *side_payment;    /* [state]: Shapley value minus actual gain */
+    double shapley_sum_error;              /* |sum phi - v(grand)| of the means */
     struct coalition_bootstrap *bootstrap; /* least core, nucleolus, structures, labels with
                                               bootstrap intervals (coalition_bootstrap.h) */
 };

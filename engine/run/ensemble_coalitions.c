@@ -1,6 +1,6 @@
 /* ensemble_coalitions.c — v(S), Shapley values and gains from leaving, with paired intervals:
  * each figure is computed per replicate (all coalitions share the replicate's random numbers),
- * then summarised over replicates. */
+ * then summarised over replicates; then the bootstrap of every figure (coalition_bootstrap.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

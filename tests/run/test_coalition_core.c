@@ -310,8 +310,7 @@ Test(coalition_bootstrap, printed_tables_warn_where_a_label_depends_on_the_seed)
     int warnings = 0;
     for (const char *p = text; (p = strstr(p, "WARNING")); p++) warnings++;
     cr_assert_eq(warnings, 4, "%s", text);
-    cr_assert(strstr(text, "WARNING: \"block {AAA,BBB} internally stable\" holds in "), "%s",
-              text);
+    cr_assert(strstr(text, "WARNING: \"block {AAA,BBB} internally stable\" holds in "), "%s", text);
     free(text);
     free(world);
     coalition_bootstrap_free(&bs);
