@@ -177,8 +177,12 @@ void ensemble_print_coalition_core(FILE *stream, const struct coalition_bootstra
                 interval(a, sizeof a, bs->leave_gain[i]),
                 interval(b, sizeof b, bs->free_ride_gain[i]),
                 interval(d, sizeof d, bs->exclusion_cost[i]));
-    fprintf(stream, "Least core epsilon: %s (core non-empty iff <= 0)\n",
-            interval(a, sizeof a, bs->epsilon));
+    /* label 0 is "core non-empty" (coalition_bootstrap.c) */
+    fprintf(stream, "Least core epsilon: %s; core non-empty (epsilon <= 0): %s",
+            interval(a, sizeof a, bs->epsilon), yes_no(bs->n_labels && bs->label_estimate[0]));
+    if (bs->n_labels && !isnan(bs->label_share[0]))
+        fprintf(stream, " (in %.0f%% of the draws)", 100 * bs->label_share[0]);
+    fprintf(stream, "\n");
     fprintf(stream,
             "Superadditivity: %d violating pair%s of disjoint coalitions; worst shortfall "
             "%s\n",
