@@ -1,5 +1,5 @@
 /* cmd_equilibrium.c — `c5sim equilibrium`: the sharing game's pure-strategy equilibria, regional
- * optimum, price of anarchy, grim trigger and transfers (docs/model.md §14, docs/cli.md). */
+ * optimum, price of anarchy, grim trigger and transfers (docs/model.md §16, docs/cli.md). */
 #include <errno.h>
 #include <stdint.h>
 #include <limits.h>
@@ -51,7 +51,7 @@ void cmd_equilibrium_help(FILE *stream) {
         "--alpha. Reported: the equilibria, the regional optimum (exact when exhaustive, else\n"
         "the best evaluated profile), the price of anarchy (worst equilibrium / optimum) with a\n"
         "bootstrap interval, whether grim trigger sustains the optimum, and the transfers that\n"
-        "make it acceptable to every state (docs/model.md section 14).\n\n"
+        "make it acceptable to every state (docs/model.md section 16).\n\n"
         "Game options:\n"
         "  --levels A:B:STEP | V1,V2,...  the sharing levels (default 0:1:0.1, 11 levels)\n"
         "  --policies P1,P2,...   strategies are policies instead (withhold, full, level,\n"

@@ -25,6 +25,8 @@ const struct cli_command cli_commands[] = {
      cmd_robust_help},
     {"coalitions", "run every coalition of states; Shapley values and gains from leaving",
      cmd_coalitions, cmd_coalitions_help},
+    {"portfolio", "run every package of measures; best package per budget, frontier, interactions",
+     cmd_portfolio, cmd_portfolio_help},
     {"equilibrium", "the sharing game: equilibria, optimum, price of anarchy, transfers",
      cmd_equilibrium, cmd_equilibrium_help},
     {"report", "write figures and a report from an output file (Python analysis tools)", cmd_report,

@@ -1,6 +1,6 @@
 /* equilibrium.h — the sharing game as a finite game on a grid: a cache of evaluated profiles,
  * best-response and coordinate searches run in batches, the Holm equilibrium rule, the regional
- * optimum, the price of anarchy, grim trigger and transfers (docs/model.md §14).
+ * optimum, the price of anarchy, grim trigger and transfers (docs/model.md §16).
  *
  * Pure: the payoffs come from the caller's `evaluate` callback, which fills the per-replicate
  * loss of every player for a batch of profiles (c5sim runs them as one plan; the tests use
