@@ -308,7 +308,8 @@ int plan_range_copy(struct plan_range *copy, const struct plan_range *range) {
     if (ok && range->weights) {
         copy->weights = malloc((size_t)range->n_choices * sizeof *copy->weights);
         ok = copy->weights != NULL;
-        if (ok) memcpy(copy->weights, range->weights, (size_t)range->n_choices * sizeof *copy->weights);
+        if (ok)
+            memcpy(copy->weights, range->weights, (size_t)range->n_choices * sizeof *copy->weights);
     }
     if (!ok) {
         copy->n_choices = copy->choices ? range->n_choices : 0;
@@ -316,6 +317,72 @@ int plan_range_copy(struct plan_range *copy, const struct plan_range *range) {
         return -1;
     }
     return 0;
+}
+
+_Static_assert((int)SCENARIO_FACTOR_UNIFORM == PLAN_UNIFORM &&
+                   (int)SCENARIO_FACTOR_INTEGER == PLAN_INTEGER &&
+                   (int)SCENARIO_FACTOR_LOGUNIFORM == PLAN_LOGUNIFORM &&
+                   (int)SCENARIO_FACTOR_TRIANGULAR == PLAN_TRIANGULAR &&
+                   (int)SCENARIO_FACTOR_NORMAL == PLAN_NORMAL &&
+                   (int)SCENARIO_FACTOR_CHOICE == PLAN_CHOICE,
+               "scenario factors and plan ranges number the distributions alike");
+
+int plan_range_from_factor(struct plan_range *range, const struct scenario_factor *factor) {
+    struct plan_range view = {
+        .path = factor->path,
+        .low = factor->low,
+        .high = factor->high,
+        .integer = factor->kind == SCENARIO_FACTOR_INTEGER,
+        .kind = factor->kind, /* the two enums number the distributions alike */
+        .mode = factor->mode,
+        .mean = factor->mean,
+        .sd = factor->sd,
+        .n_choices = factor->n_choices,
+        .choices = factor->choices,
+        .weights = factor->weights,
+    };
+    return plan_range_copy(range, &view);
+}
+
+int plan_declared_ranges(const struct scenario *scenario, const char *file,
+                         const char *const *texts, int n_texts, struct plan_range **ranges, int *n,
+                         struct scenario_errors *errors, char *err, size_t errlen) {
+    *ranges = NULL, *n = 0;
+    if (n_texts > 0 && file) {
+        snprintf(err, errlen, "--range and --uncertainty both declare the factors: give one");
+        return -1;
+    }
+    const struct scenario_factor *factors = NULL;
+    struct scenario_factor *loaded = NULL;
+    int count = n_texts;
+    if (n_texts == 0 && file) {
+        loaded = scenario_uncertainty_load(scenario, file, &count, errors);
+        if (!loaded && count == 0 && errors->count > 0) return -2;
+        factors = loaded;
+    } else if (n_texts == 0) {
+        count = scenario_uncertainty(scenario, &factors);
+    }
+    if (count == 0) {
+        scenario_factors_free(loaded, 0);
+        return 0;
+    }
+    *ranges = calloc((size_t)count, sizeof **ranges);
+    int status = *ranges ? 0 : -1;
+    if (status != 0) snprintf(err, errlen, "out of memory");
+    for (int i = 0; status == 0 && i < count; i++) {
+        if (n_texts > 0)
+            status = plan_range_parse(texts[i], &(*ranges)[i], err, errlen);
+        else if ((status = plan_range_from_factor(&(*ranges)[i], &factors[i])) != 0)
+            snprintf(err, errlen, "out of memory");
+        if (status == 0) *n = i + 1;
+    }
+    scenario_factors_free(loaded, n_texts == 0 && file ? count : 0);
+    if (status != 0) {
+        for (int i = 0; i < *n; i++) plan_range_free(&(*ranges)[i]);
+        free(*ranges);
+        *ranges = NULL, *n = 0;
+    }
+    return status;
 }
 
 int plan_range_choice_index(const struct plan_range *range, double u) {
@@ -361,14 +428,16 @@ static int parse_choice(const char *text, const char *spec, struct plan_range *r
     char **weights = NULL;
     int n_weights = 0, ok = 1;
     if (split_list(values, length, &range->choices, &range->n_choices) != 0) {
-        snprintf(err, errlen, "--range '%s': expected PATH=choice:V1,V2,... with 1..%d non-empty "
-                              "values of at most 63 characters (and optionally :W1,W2,... their weights)",
+        snprintf(err, errlen,
+                 "--range '%s': expected PATH=choice:V1,V2,... with 1..%d non-empty "
+                 "values of at most 63 characters (and optionally :W1,W2,... their weights)",
                  text, PLAN_MAX_CHOICES);
         ok = 0;
     }
     if (ok && colon) {
         range->weights = malloc((size_t)range->n_choices * sizeof *range->weights);
-        ok = range->weights && split_list(colon + 1, strlen(colon + 1), &weights, &n_weights) == 0 &&
+        ok = range->weights &&
+             split_list(colon + 1, strlen(colon + 1), &weights, &n_weights) == 0 &&
              n_weights == range->n_choices;
         for (int i = 0; ok && i < n_weights; i++)
             ok = parse_number(weights[i], &range->weights[i]) && range->weights[i] > 0;
@@ -411,7 +480,8 @@ int plan_range_parse(const char *text, struct plan_range *range, char *err, size
     if (strncmp(equals + 1, "choice:", 7) == 0) {
         if (parse_choice(text, equals + 1, range, err, errlen) != 0 ||
             !(range->path = strndup(text, (size_t)(equals - text)))) {
-            if (range->n_choices > 0 && !range->path && !err[0]) snprintf(err, errlen, "out of memory");
+            if (range->n_choices > 0 && !range->path && !err[0])
+                snprintf(err, errlen, "out of memory");
             plan_range_free(range);
             return -1;
         }

@@ -99,6 +99,19 @@ struct plan_range {
  * cumulative weight (normalised) exceeds u. */
 int plan_range_choice_index(const struct plan_range *range, double u);
 
+/* The range of a declared uncertain factor (scenario_uncertainty, scenario_uncertainty_load):
+ * its path keeps the factor's operator (`*` scale, `+` shift). 0, or -1 when out of memory. */
+int plan_range_from_factor(struct plan_range *range, const struct scenario_factor *factor);
+
+/* The factors of a sampled design, in this order of precedence: the --range texts when there
+ * are any, else the `uncertainty:` block of `file` (when not NULL), else the scenario's own
+ * block (none: *n = 0). Returns 0 with *ranges (free each range, then the array); -1 with a
+ * message in err (a bad --range text, --range with a file, out of memory); -2 with the design
+ * file's messages in `errors`. */
+int plan_declared_ranges(const struct scenario *scenario, const char *file,
+                         const char *const *texts, int n_texts, struct plan_range **ranges, int *n,
+                         struct scenario_errors *errors, char *err, size_t errlen);
+
 /* A deep copy (0, or -1 when out of memory; `copy` is then empty). */
 int plan_range_copy(struct plan_range *copy, const struct plan_range *range);
 
