@@ -51,6 +51,8 @@ int cmd_measures(int argc, char **argv);
 void cmd_measures_help(FILE *stream);
 int cmd_coalitions(int argc, char **argv);
 void cmd_coalitions_help(FILE *stream);
+int cmd_sensitivity(int argc, char **argv);
+void cmd_sensitivity_help(FILE *stream);
 int cmd_report(int argc, char **argv);
 void cmd_report_help(FILE *stream);
 int cmd_study(int argc, char **argv);

@@ -23,6 +23,8 @@ const struct cli_command cli_commands[] = {
      cmd_measures, cmd_measures_help},
     {"coalitions", "run every coalition of states; Shapley values and gains from leaving",
      cmd_coalitions, cmd_coalitions_help},
+    {"sensitivity", "Sobol' or Morris sensitivity of an outcome to the declared uncertainty",
+     cmd_sensitivity, cmd_sensitivity_help},
     {"report", "write figures and a report from an output file (Python analysis tools)", cmd_report,
      cmd_report_help},
     {"study", "run a shipped experiment: its runs, figures and verdict (analysis/c5study)",

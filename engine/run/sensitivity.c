@@ -94,7 +94,7 @@ static int sobol_estimate(const double *f, int k, const int *rows, int n, double
         double s = 0, t = 0;
         for (int r = 0; r < n; r++) {
             const double *row = f + rows[r] * block;
-            double fa = row[0], fb = row[1], fab = row[2 + i];
+            double fa = row[0], fb = row[1] - mean, fab = row[2 + i];
             s += fb * (fab - fa);
             t += (fa - fab) * (fa - fab);
         }

@@ -53,7 +53,9 @@ struct sensitivity_sobol {
 
 /* S_i = (1/N) sum_r f(B_r) (f(AB_r^i) - f(A_r)) / V       (Saltelli et al. 2010, Table 2 (b))
  * ST_i = (1/2N) sum_r (f(A_r) - f(AB_r^i))^2 / V          (Jansen 1999, Table 2 (f))
- * V the variance of the 2N values f(A), f(B) (divided by 2N). f holds the outputs at the
+ * V the variance of the 2N values f(A), f(B) (divided by 2N). f(B) is centred by their mean m
+ * first, (f(B) - m): this leaves the expectation unchanged (E f(AB^i) = E f(A)) and keeps the
+ * estimator's variance from growing with the outcome's mean (harm in the thousands). f holds the outputs at the
  * design's points (sensitivity_saltelli_design's order). Intervals: `n_bootstrap` resamples of
  * the N base rows with replacement (one Philox stream from `seed`), percentile interval at
  * `level` (e.g. 0.95); n_bootstrap = 0 gives low = high = value, se = 0. Returns 0, or -1
