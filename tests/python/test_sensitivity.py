@@ -230,3 +230,43 @@ def test_the_baseline_design_file_loads_and_runs():
                  "--trajectories", "2", "-r", "1", "-t", "2", "-q", "--bootstrap", "50")
     assert done.returncode == 0, done.stderr
     assert "states.*.detect*" in done.stdout and "sharing.latency" in done.stdout
+
+
+ANALYSIS_DIR = os.path.join(SOURCE_ROOT, "analysis")
+
+
+def test_report_of_a_sensitivity_file_and_the_interval_statement(tmp_path):
+    import shutil
+
+    out = tmp_path / "sobol.h5"
+    assert c5sim("sensitivity", TOY, "--base-samples", "64", "-t", "2", "-q", "-r", "4",
+                 "-o", str(out)).returncode == 0
+    report_dir = tmp_path / "report"
+    done = subprocess.run([os.path.join(ANALYSIS_DIR, "c5report"), str(out), "-o",
+                           str(report_dir), "-q"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    md = (report_dir / "report.md").read_text(encoding="utf-8")
+    assert "includes the parameter uncertainty of the declared factors' ranges" in md
+    assert "Regional harm hinges most on threats.cell.severity.mean (total index" in md
+    assert (report_dir / "sensitivity_sobol.png").stat().st_size > 10000
+    # a file without an uncertainty design says its intervals are replicate noise only
+    plain = tmp_path / "run.h5"
+    assert c5sim("run", TOY, "-r", "4", "-q", "-t", "1", "-o", str(plain)).returncode == 0
+    done = subprocess.run([os.path.join(ANALYSIS_DIR, "c5report"), str(plain), "-o",
+                           str(tmp_path / "plain"), "-q"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "replicate noise only" in (tmp_path / "plain" / "report.md").read_text()
+    # the HTML opens in headless Chromium without console messages, figure embedded
+    browser = shutil.which("chromium")
+    assert browser, "Debian's chromium is not installed (tools/deps installs it)"
+    shown = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                            "--no-first-run", "--disable-background-networking",
+                            "--disable-component-update", "--disable-sync",
+                            "--enable-logging=stderr", "--v=0",
+                            f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                            (report_dir / "report.html").as_uri()],
+                           capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert not [line for line in shown.stderr.splitlines() if ":CONSOLE" in line]
+    assert "data:image/png;base64," in shown.stdout and "Factors and indices" in shown.stdout
