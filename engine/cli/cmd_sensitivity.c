@@ -760,11 +760,11 @@ static int report(struct run_session *session) {
 }
 
 int cmd_sensitivity(int argc, char **argv) {
-    static const struct run_command command = {.name = "sensitivity",
-                                               .accepts_sweep_options = 0,
-                                               .series_by_default = 0,
-                                               .build_plan = build_plan,
-                                               .report = report};
+    static struct run_command command = {.name = "sensitivity",
+                                         .accepts_sweep_options = 0,
+                                         .series_by_default = 0,
+                                         .build_plan = build_plan,
+                                         .report = report};
     memset(&study, 0, sizeof study);
     study.bootstrap = DEFAULT_BOOTSTRAP;
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
@@ -773,6 +773,7 @@ int cmd_sensitivity(int argc, char **argv) {
     int code = take_options(argc, argv, &rest_argc, rest);
     if (code == 0) {
         study.command_line = run_options_command_line(argc, argv);
+        command.hint_argc = argc, command.hint_argv = argv;
         code = run_command_main(&command, rest_argc, rest);
     }
     free(study.u);

@@ -442,7 +442,9 @@ static int run_command_body(const struct run_command *command, int argc, char **
                     "disk, free some space first)\n",
                     name, h5out_journal_items(session.out), session.results.items_total,
                     h5out_journal_path(session.out));
-            print_resume_hint(argc, argv, h5out_partial_path(session.out));
+            print_resume_hint(command->hint_argv ? command->hint_argc : argc,
+                              command->hint_argv ? command->hint_argv : argv,
+                              h5out_partial_path(session.out));
         } else if (session.out) {
             fprintf(stderr, "c5sim %s: no work item was kept; start again with --force\n", name);
         }
@@ -455,7 +457,10 @@ static int run_command_body(const struct run_command *command, int argc, char **
         if (session.out)
             fprintf(stderr, " and saved in %s (complete=0)", h5out_partial_path(session.out));
         fputc('\n', stderr);
-        if (session.out) print_resume_hint(argc, argv, h5out_partial_path(session.out));
+        if (session.out)
+            print_resume_hint(command->hint_argv ? command->hint_argc : argc,
+                              command->hint_argv ? command->hint_argv : argv,
+                              h5out_partial_path(session.out));
         code = EXIT_INTERRUPTED;
         goto done;
     }

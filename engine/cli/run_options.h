@@ -57,6 +57,10 @@ struct run_command {
     /* Write the command's own datasets (out may be NULL) and print its tables on stdout after
      * a complete run. Return 0 or an exit code after printing a message. */
     int (*report)(struct run_session *session);
+    /* The arguments the resume hint repeats, when the command took its own options out of argv
+     * before run_command_main saw it (NULL: argv). */
+    int hint_argc;
+    char **hint_argv;
 };
 
 /* The whole life of a command that runs; returns the process exit code. */

@@ -270,3 +270,20 @@ def test_report_of_a_sensitivity_file_and_the_interval_statement(tmp_path):
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert not [line for line in shown.stderr.splitlines() if ":CONSOLE" in line]
     assert "data:image/png;base64," in shown.stdout and "Factors and indices" in shown.stdout
+
+
+def test_an_interrupted_keep_variants_run_resumes_to_the_same_indices(tmp_path):
+    out, whole = tmp_path / "r.h5", tmp_path / "whole.h5"
+    args = ["sensitivity", TOY, "--base-samples", "8", "-r", "2", "-t", "1", "-q",
+            "--keep-variants"]
+    stopped = subprocess.run([C5SIM, *args, "-o", str(out)], capture_output=True, text=True,
+                             timeout=300, env={**os.environ, "C5SIM_TEST_STOP_AFTER": "30"})
+    assert stopped.returncode == 130, stopped.stderr
+    hint = next(l for l in stopped.stderr.splitlines() if l.startswith("To continue it"))
+    assert "--base-samples 8" in hint and "--keep-variants" in hint
+    done = c5sim(*args, "--resume", f"{out}.partial")
+    assert done.returncode == 0, done.stderr
+    assert c5sim(*args, "-o", str(whole)).returncode == 0
+    resumed, again = read(out), read(whole)
+    for name in ("design", "outcome_replicates", "first_order", "total"):
+        assert np.array_equal(resumed[name], again[name]), name
