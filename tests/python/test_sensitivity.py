@@ -287,3 +287,18 @@ def test_an_interrupted_keep_variants_run_resumes_to_the_same_indices(tmp_path):
     resumed, again = read(out), read(whole)
     for name in ("design", "outcome_replicates", "first_order", "total"):
         assert np.array_equal(resumed[name], again[name]), name
+
+
+def test_a_design_and_an_absolute_measure_on_one_path_are_refused_naming_both(tmp_path):
+    # The pitfall: a measure that sets a path absolutely would silently undo the
+    # design's value there; the run is refused before anything runs, naming both.
+    text = open(TOY).read().replace("threats.cell.origins.outside.rate*: 0.5",
+                                    "threats.cell.origins.outside.rate: 1")
+    assert "threats.cell.origins.outside.rate: 1\n" in text
+    scenario = tmp_path / "absolute.yaml"
+    scenario.write_text(text)
+    done = c5sim("sensitivity", str(scenario), "--base-samples", "4", "-q", "-t", "1",
+                 "--outcome", "measure:halve_rate")
+    assert done.returncode == 2, done.stderr
+    assert "measure halve_rate threats.cell.origins.outside.rate=1" in done.stderr
+    assert "also set by design threats.cell.origins.outside.rate=" in done.stderr
