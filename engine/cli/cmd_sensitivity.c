@@ -764,7 +764,8 @@ int cmd_sensitivity(int argc, char **argv) {
                                          .accepts_sweep_options = 0,
                                          .series_by_default = 0,
                                          .build_plan = build_plan,
-                                         .report = report};
+                                         .report = report,
+                                         .few_replicates_ok = 1};
     memset(&study, 0, sizeof study);
     study.bootstrap = DEFAULT_BOOTSTRAP;
     char **rest = calloc((size_t)argc + 1, sizeof *rest);

@@ -61,6 +61,9 @@ struct run_command {
      * before run_command_main saw it (NULL: argv). */
     int hint_argc;
     char **hint_argv;
+    /* 1: no warning about few replicates per variant (the command's intervals are not over
+     * replicates, e.g. sensitivity's bootstrap over design points) */
+    int few_replicates_ok;
 };
 
 /* The whole life of a command that runs; returns the process exit code. */
