@@ -302,3 +302,16 @@ def test_a_design_and_an_absolute_measure_on_one_path_are_refused_naming_both(tm
     assert done.returncode == 2, done.stderr
     assert "measure halve_rate threats.cell.origins.outside.rate=1" in done.stderr
     assert "also set by design threats.cell.origins.outside.rate=" in done.stderr
+
+
+def test_an_interrupted_sampled_sweep_says_how_to_resume_it_with_its_design(tmp_path):
+    out = tmp_path / "s.h5"
+    stopped = subprocess.run([C5SIM, "sweep", TOY, "--lhs", "6", "-r", "2", "-t", "1", "-q",
+                              "-o", str(out)], capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "C5SIM_TEST_STOP_AFTER": "5"})
+    assert stopped.returncode == 130, stopped.stderr
+    hint = next(l for l in stopped.stderr.splitlines() if l.startswith("To continue it"))
+    assert "--lhs 6" in hint
+    command = hint.split(": ", 1)[1].split()
+    assert subprocess.run(command, capture_output=True, text=True,
+                          timeout=300).returncode == 0
