@@ -315,3 +315,12 @@ def test_an_interrupted_sampled_sweep_says_how_to_resume_it_with_its_design(tmp_
     command = hint.split(": ", 1)[1].split()
     assert subprocess.run(command, capture_output=True, text=True,
                           timeout=300).returncode == 0
+
+
+def test_describe_lists_the_uncertainty_block():
+    done = c5sim("describe", TOY)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.split("Uncertainty (2 factors)\n", 1)[1].splitlines()
+    assert lines[0].split() == ["threats.cell.origins.outside.rate", "set", "uniform", "1..3"]
+    assert lines[1].split() == ["threats.cell.severity.mean", "set", "uniform", "1..5"]
+    assert "Uncertainty (" not in c5sim("describe", BASELINE).stdout
