@@ -73,7 +73,7 @@ def sweep_value_names(results):
 
 def _sweep_axis(results):
     if "members" in results.coalitions or results.measures or \
-            results.command in ("measures", "coalitions"):
+            results.command in ("measures", "coalitions", "robust"):
         return None, None, None  # their variants are measures or coalitions, not axis points
     if is_design(results):
         return None, None, None  # a sampled design moves every parameter at once: no 1-D axis

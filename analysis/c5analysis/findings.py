@@ -47,8 +47,17 @@ def is_uncertainty_design(results):
     return results.design is not None and results.design_method not in ("", "grid")
 
 
+def is_robust(results):
+    """A `c5sim robust` file: every variant is the baseline or a measure at one design point."""
+    return results.command == "robust"
+
+
 def interval_scope(results):
     """What a 95% interval of this file covers, in words for every headline."""
+    if is_robust(results):
+        return ("95% CI over replicates within each variant, i.e. at one point of the uncertainty "
+                "design; the spread across the design's points is the parameter uncertainty, "
+                "summarised in the robust-ranking section")
     if is_uncertainty_design(results):
         return ("95% CI over replicates at each design point; the spread across points is the "
                 "parameter uncertainty of the design's ranges")
@@ -57,7 +66,7 @@ def interval_scope(results):
 
 def interval_covers(results):
     """The short form for sentences: '95% CI ..., <covers>'."""
-    if is_uncertainty_design(results):
+    if is_uncertainty_design(results) or is_robust(results):
         return "replicate noise at one design point"
     return "replicate noise only"
 
@@ -318,6 +327,11 @@ def headline_findings(results, relevance=DEFAULT_RELEVANCE):
         from .uncertainty import design_findings
 
         found.lines += design_findings(results, found)
+    elif is_robust(results):
+        # variants differ in parameters and measure at once: no single "best variant"
+        from .discovery import findings as robust_findings
+
+        found.lines += robust_findings(results.path)
     else:
         best = best_variant(results)
         if best is not None:

@@ -407,6 +407,9 @@ def build(results, out_dir, svg=False, log=None, relevance=DEFAULT_RELEVANCE):
                      [[n, r["name"], fmt(r["cost"]),
                        fmt_ci(r["averted"], r["averted_low"], r["averted_high"]), fmt(r["per_cost"])]
                       for n, r in enumerate(measure_rows, start=1)])
+    from .discovery import section as robust_section
+
+    robust_section(report, results.path, out_dir, svg=svg, log=log, dpi=FIGURE_DPI)
     report.heading(2, "Figures")
     for name, _, caption in made:
         report.figure(name, caption, files[name])

@@ -49,6 +49,8 @@ int cmd_sweep(int argc, char **argv);
 void cmd_sweep_help(FILE *stream);
 int cmd_measures(int argc, char **argv);
 void cmd_measures_help(FILE *stream);
+int cmd_robust(int argc, char **argv);
+void cmd_robust_help(FILE *stream);
 int cmd_coalitions(int argc, char **argv);
 void cmd_coalitions_help(FILE *stream);
 int cmd_sensitivity(int argc, char **argv);

@@ -285,11 +285,14 @@ static int take_design_options(int argc, char **argv, int *rest_argc, char **res
 }
 
 int cmd_sweep(int argc, char **argv) {
-    static struct run_command command = {.name = "sweep",
-                                         .accepts_sweep_options = 1,
-                                         .series_by_default = 0,
-                                         .build_plan = build_plan,
-                                         .report = report};
+    /* the resume hint shows the whole command, --lhs and --range included */
+    const struct run_command command = {.name = "sweep",
+                                        .accepts_sweep_options = 1,
+                                        .series_by_default = 0,
+                                        .build_plan = build_plan,
+                                        .report = report,
+                                        .hint_argc = argc,
+                                        .hint_argv = argv};
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     if (!rest) {
         fprintf(stderr, "c5sim sweep: error: out of memory\n");
@@ -300,8 +303,6 @@ int cmd_sweep(int argc, char **argv) {
     if (code == 0) {
         if (sweep_design.points > 0 || sweep_design.n_ranges > 0 || sweep_design.uncertainty)
             sweep_design.command_line = run_options_command_line(argc, argv);
-        /* the resume hint repeats --lhs, --range and --uncertainty too */
-        command.hint_argc = argc, command.hint_argv = argv;
         code = run_command_main(&command, rest_argc, rest);
     }
     plan_design_free(&sweep_design.design);

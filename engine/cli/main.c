@@ -21,6 +21,8 @@ const struct cli_command cli_commands[] = {
      cmd_sweep_help},
     {"measures", "run the baseline and each preventive measure; rank risks and measures",
      cmd_measures, cmd_measures_help},
+    {"robust", "rank measures across an uncertainty design; PRIM scenario discovery", cmd_robust,
+     cmd_robust_help},
     {"coalitions", "run every coalition of states; Shapley values and gains from leaving",
      cmd_coalitions, cmd_coalitions_help},
     {"sensitivity", "Sobol' or Morris sensitivity of an outcome to the declared uncertainty",

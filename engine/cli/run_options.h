@@ -51,16 +51,16 @@ struct run_command {
     const char *name;
     int accepts_sweep_options; /* --vary, --reference */
     int series_by_default;
+    /* The full command line for the resume hint, when the command took its own options out of
+     * argv before run_command_main (NULL: the argv it was given). */
+    int hint_argc;
+    char **hint_argv;
     /* Add the variants to session->plan (replicates already set). Return 0, or EXIT_USAGE /
      * EXIT_RUNTIME after printing a message. */
     int (*build_plan)(struct run_session *session);
     /* Write the command's own datasets (out may be NULL) and print its tables on stdout after
      * a complete run. Return 0 or an exit code after printing a message. */
     int (*report)(struct run_session *session);
-    /* The arguments the resume hint repeats, when the command took its own options out of argv
-     * before run_command_main saw it (NULL: argv). */
-    int hint_argc;
-    char **hint_argv;
     /* 1: no warning about few replicates per variant (the command's intervals are not over
      * replicates, e.g. sensitivity's bootstrap over design points) */
     int few_replicates_ok;

@@ -89,6 +89,7 @@ struct h5out_variant {
     int begun;
     hid_t group;
     int replicates, n_states, n_types, n_regions, ticks;
+    int n_periods; /* recorded adaptation periods (sharing_periods), 0: none */
     int keep_series, keep_trust, keep_events;
     int resumed;                   /* reopened from an interrupted run's file */
     unsigned char *written;        /* [replicate] 1 once written */

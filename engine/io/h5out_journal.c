@@ -144,6 +144,9 @@ int h5out_journal_item(struct h5out *out, int index, int replicate, const struct
     status |= put(out, result->region_detections, G * sizeof(double));
     status |= put(out, result->region_impacts, G * sizeof(double));
     status |= put(out, result->region_harm, G * sizeof(double));
+    /* adaptation periods only for a variant that records them (older journals have none) */
+    if (result->n_periods > 0 && result->sharing_periods)
+        status |= put(out, result->sharing_periods, (size_t)result->n_periods * S * sizeof(double));
     int chunks = encoded ? encoded->series_chunks * METRIC_COUNT * (encoded->keep_series != 0) +
                                encoded->trust_chunks * (encoded->keep_trust != 0)
                          : 0;
@@ -354,6 +357,11 @@ static int replay_item(struct h5out *out, const unsigned char *payload, uint64_t
     result.region_detections = (double *)get_bytes(&r, G * sizeof(double));
     result.region_impacts = (double *)get_bytes(&r, G * sizeof(double));
     result.region_harm = (double *)get_bytes(&r, G * sizeof(double));
+    if (index >= 0 && index < out->n_variants && out->variants[index].n_periods > 0) {
+        result.n_periods = out->variants[index].n_periods;
+        result.sharing_periods =
+            (double *)get_bytes(&r, (uint64_t)result.n_periods * S * sizeof(double));
+    }
     struct h5out_encoded encoded = {0};
     int has_encoded = (int)get_i64(&r), status = 0;
     if (has_encoded && !r.bad) {

@@ -84,10 +84,11 @@ static struct h5out_variant *grow_variants(struct h5out *out, int index) {
 
 /* The enum stored in the kind column of the event log. */
 static const char *const event_kind_names[] = {
-    "arrival", "detection", "report", "leak",           "engagement",    "interdiction",
-    "impact",  "delivery",  "tick",   "network_report", "network_intel", "rotation"};
+    "arrival",       "detection", "report",   "leak", "engagement",
+    "interdiction",  "impact",    "delivery", "tick", "network_report",
+    "network_intel", "rotation",  "exploit"};
 enum { EVENT_KIND_COUNT = sizeof event_kind_names / sizeof event_kind_names[0] };
-_Static_assert(EVENT_KIND_COUNT == EVENT_ROTATION + 1, "name every enum sim_event_kind value");
+_Static_assert(EVENT_KIND_COUNT == EVENT_EXPLOIT + 1, "name every enum sim_event_kind value");
 
 struct event_row {
     int32_t replicate;
@@ -199,7 +200,7 @@ static int create_variant_datasets(struct h5out_variant *variant) {
     if (variant->keep_series && !variant->resumed &&
         create_subgroup(group, "series", "per replicate, tick and state, summed over types"))
         return -1;
-    variant->tables = calloc(2 * METRIC_COUNT + 8, sizeof *variant->tables);
+    variant->tables = calloc(2 * METRIC_COUNT + 10, sizeof *variant->tables);
     if (!variant->tables) return -1;
     for (int m = 0; m < METRIC_COUNT; m++) {
         const struct metric_info *info = &metric_table[m];
@@ -231,6 +232,13 @@ static int create_variant_datasets(struct h5out_variant *variant) {
     if (variant->keep_trust &&
         add_table(variant, "trust_changed", 1, 1, one, "0/1",
                   "1 if trust ever left its initial value in the replicate", "replicate", -1))
+        return -1;
+    hsize_t period_row[2] = {(hsize_t)variant->n_periods, S};
+    if (variant->n_periods > 0 &&
+        add_table(variant, "sharing_periods", 0, 3, period_row, "probability",
+                  "sharing level of each state in each adaptation period (mean over its partners; "
+                  "NaN: no level rule)",
+                  "replicate,period,state", -1))
         return -1;
     if (add_table(variant, "written", 1, 1, one, "0/1",
                   "1 once the replicate is in the file (for --resume)", "replicate", 0))
@@ -289,6 +297,8 @@ static hsize_t block_rows_for(const struct world *world, int replicates) {
     size_t widest = (size_t)world->n_states * (size_t)world->n_types;
     if ((size_t)world->n_regions > widest) widest = (size_t)world->n_regions;
     if ((size_t)world->n_states > widest) widest = (size_t)world->n_states;
+    size_t periods = (size_t)world_adapt_periods(world) * (size_t)world->n_states;
+    if (periods > widest) widest = periods; /* sharing_periods (0 unless some state adapts) */
     return clamp_rows(widest * 8, SMALL_CHUNK_BYTES, (hsize_t)replicates);
 }
 
@@ -302,6 +312,7 @@ static void variant_set_shape(struct h5out_variant *variant, const struct h5out_
     variant->n_types = world->n_types;
     variant->n_regions = world->n_regions;
     variant->ticks = world->ticks;
+    variant->n_periods = world_adapt_periods(world);
     variant->keep_series = spec->keep_series;
     variant->keep_trust = spec->keep_trust;
     variant->keep_events = spec->keep_events;
@@ -611,6 +622,11 @@ int h5out_variant_write_encoded(struct h5out *out, int index, int replicate,
         status |= h5out_rows_put(out, variant, replicate, table++, &figures[1]);
         if (variant->keep_trust)
             status |= h5out_rows_put(out, variant, replicate, table++, &figures[2]);
+        if (variant->n_periods > 0)
+            status |=
+                result->n_periods == variant->n_periods && result->sharing_periods
+                    ? h5out_rows_put(out, variant, replicate, table++, result->sharing_periods)
+                    : -1;
         status |= h5out_rows_put(out, variant, replicate, table++, &figures[3]);
     }
     free(sums);

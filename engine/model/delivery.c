@@ -67,6 +67,7 @@ int phase_delivery(struct sim_workspace *ws, char *err, size_t errlen) {
             emit(ws, EVENT_DELIVERY, (long long)report.uid, report.type, sender, receiver, -1,
                  report.pool_w > 0 ? exp((double)report.pool_m / report.pool_w) : 0.0);
             leak(ws, &report, RNG_LEAK, METRIC_LEAKS);
+            if (ws->has_exploit) exploit_consider(ws, &report);
         }
         long i = pool_find(ws, report.serial);
         if (i < 0) continue; /* the threat is gone: the report informs nothing */

@@ -35,7 +35,7 @@ static double own_estimate(struct sim_workspace *ws, size_t i, int s) {
 
 /* State s sends its report on threat i to the centre, to arrive at tick `deliver`: its own
  * estimate and precision. */
-int fusion_send(struct sim_workspace *ws, size_t i, int s, int deliver) {
+int fusion_send(struct sim_workspace *ws, size_t i, int s, int deliver, uint64_t excluded) {
     double p = precision(ws, s);
     struct sim_report report = {0};
     report.serial = ws->pool.serial[i];
@@ -49,6 +49,7 @@ int fusion_send(struct sim_workspace *ws, size_t i, int s, int deliver) {
     report.pool_w = (float)p;
     report.pool_m = (float)(p * log(own_estimate(ws, i, s)));
     report.pool_from = 1ull << s;
+    report.excluded = excluded;
     return report_push(ws, &report);
 }
 
@@ -70,6 +71,8 @@ int fusion_centre(struct sim_workspace *ws, const struct sim_report *report, lon
     for (uint64_t members = ws->hub_mask & ~(1ull << report->sender); members;
          members &= members - 1) {
         relay.receiver = (int16_t)lowest_bit(members);
+        /* nor does the centre relay to a member the sender excluded when it sent (§5.16) */
+        if (report->excluded >> relay.receiver & 1) continue;
         if (report_push(ws, &relay) != 0) return -1;
     }
     return 0;

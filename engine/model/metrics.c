@@ -39,6 +39,14 @@ const struct metric_info metric_table[METRIC_COUNT] = {
                                  "network reports that reached this state still valid", 1},
     [METRIC_NETWORK_LEAKED] = {"network_leaked", "count",
                                "network reports from this state that leaked at a receiver", 1},
+    [METRIC_EXPLOITS] = {"exploits", "count", "reports this state exploited as a receiver", 1},
+    [METRIC_EXPLOITS_DETECTED] = {"exploits_detected", "count",
+                                  "reports this state exploited whose sender caught it", 1},
+    [METRIC_EXPLOIT_GAIN] = {"exploit_gain", "harm",
+                             "gain of the reports this state exploited (subtracted from its loss)",
+                             0},
+    [METRIC_REPORTS_EXCLUDED] = {"reports_excluded", "count",
+                                 "reports this state withheld from receivers it excluded", 1},
 };
 
 int metric_by_name(const char *name) {

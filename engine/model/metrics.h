@@ -32,6 +32,11 @@ enum metric {
     METRIC_NETWORK_SENT,      /* network reports this state sent, one per receiver */
     METRIC_NETWORK_RECEIVED,  /* network reports that reached this state still valid */
     METRIC_NETWORK_LEAKED,    /* network reports from this state that leaked at a receiver */
+    /* strategic leakers (docs/model.md §5.16) */
+    METRIC_EXPLOITS,          /* reports this state exploited as a receiver */
+    METRIC_EXPLOITS_DETECTED, /* of those, the ones their sender (or the hub) caught */
+    METRIC_EXPLOIT_GAIN,      /* gain of the reports it exploited, harm units (off its loss) */
+    METRIC_REPORTS_EXCLUDED,  /* reports this state withheld from receivers it excluded */
     METRIC_COUNT
 };
 

@@ -29,7 +29,10 @@ static int share_report(struct sim_workspace *ws, size_t i, int s, char *err, si
     }
     /* a fusing centre gets one report and relays it itself (fusion.c) */
     int via_centre = hub && ws->has_fusion;
-    if (via_centre && fusion_send(ws, i, s, t + 1 + rule->latency) != 0) {
+    uint64_t excluded = 0; /* the receivers s excludes (§5.16): the centre does not relay to them */
+    for (uint64_t m = ws->has_exploit && via_centre ? candidates : 0; m; m &= m - 1)
+        if (exploit_excluded(ws, s, lowest_bit(m))) excluded |= 1ull << lowest_bit(m);
+    if (via_centre && fusion_send(ws, i, s, t + 1 + rule->latency, excluded) != 0) {
         snprintf(err, errlen, "out of memory queueing reports");
         return -1;
     }
@@ -40,6 +43,16 @@ static int share_report(struct sim_workspace *ws, size_t i, int s, char *err, si
         int j = lowest_bit(candidates);
         double u = gsl_rng_uniform(ws->rng);
         int share = policy_shares(ws, rule, s, j, u);
+        /* an excluded receiver gets nothing (§5.16); the uniform is drawn all the same, so the
+         * other receivers' draws stay those of a run without exclusion */
+        if (share && exploit_excluded(ws, s, j)) {
+            share = 0;
+            metric_add(ws, METRIC_REPORTS_EXCLUDED, s, k, 1.0);
+        }
+        if (ws->adapt_tft) {
+            ws->tft_offered[(size_t)s * S + (size_t)j] += 1.0;
+            if (share) ws->tft_sent[(size_t)s * S + (size_t)j] += 1.0;
+        }
         if (!share) {
             withheld++;
             continue;

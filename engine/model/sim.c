@@ -5,6 +5,7 @@
 
 #include "rng.h"
 #include "sim_internal.h"
+#include "tick.h"
 
 static void pool_free(struct sim_pool *pool) {
     free(pool->serial);
@@ -107,6 +108,16 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->spawns_next);
     free(ws->trust);
     free(ws->trust_delta);
+    free(ws->share_p);
+    free(ws->adapt_next);
+    free(ws->adapt_mark);
+    free(ws->adapt_prev_loss);
+    free(ws->adapt_dir);
+    free(ws->tft_offered);
+    free(ws->tft_sent);
+    free(ws->excluded_until);
+    free(ws->received);
+    free(ws->excluded_ticks);
     free(ws->free_units);
     free(ws->release);
     free(ws->burn_until);
@@ -265,6 +276,16 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->trust = calloc(S * S, sizeof *ws->trust);
     ws->trust_delta = calloc(S * S, sizeof *ws->trust_delta);
     ws->free_units = calloc(S, sizeof *ws->free_units);
+    ws->share_p = calloc(S * S, sizeof *ws->share_p);
+    ws->adapt_next = calloc(S * S, sizeof *ws->adapt_next);
+    ws->adapt_mark = calloc(S * S, sizeof *ws->adapt_mark);
+    ws->adapt_prev_loss = calloc(S, sizeof *ws->adapt_prev_loss);
+    ws->adapt_dir = calloc(S, sizeof *ws->adapt_dir);
+    ws->tft_offered = calloc(S * S, sizeof *ws->tft_offered);
+    ws->tft_sent = calloc(S * S, sizeof *ws->tft_sent);
+    ws->excluded_until = calloc(S * S, sizeof *ws->excluded_until);
+    ws->received = calloc(S * S, sizeof *ws->received);
+    ws->excluded_ticks = calloc(S * S, sizeof *ws->excluded_ticks);
     ws->release_len = release_length(world);
     ws->release = calloc(S * (size_t)ws->release_len, sizeof *ws->release);
     ws->burn_until = calloc(S * (size_t)world->n_domains, sizeof *ws->burn_until);
@@ -304,7 +325,9 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
         !ws->heap_pos || !ws->scratch_path || !ws->region_owner || !ws->rng || !ws->chunk_count ||
         !ws->chunk_cand || !ws->chunk_dead || !ws->chunk_moves || !ws->type_reach ||
         !ws->type_first_network || !ws->camp_head || !ws->camp_count || !ws->camp_next ||
-        !ws->watch_bit || !ws->zeros)
+        !ws->watch_bit || !ws->zeros || !ws->share_p || !ws->adapt_next || !ws->adapt_mark ||
+        !ws->adapt_prev_loss || !ws->adapt_dir || !ws->tft_offered || !ws->tft_sent ||
+        !ws->excluded_until || !ws->received || !ws->excluded_ticks)
         goto nomem;
     /* regions owned by each state, in region order (contagion picks among them) */
     for (size_t g = 0; g < R; g++)
@@ -347,7 +370,11 @@ struct sim_result *sim_result_alloc(const struct world *world, const struct sim_
     result->region_detections = calloc(R, sizeof(double));
     result->region_impacts = calloc(R, sizeof(double));
     result->region_harm = calloc(R, sizeof(double));
-    if (!result->by_type || (options && options->keep_series && !result->series) ||
+    result->n_periods = world_adapt_periods(world);
+    if (result->n_periods > 0)
+        result->sharing_periods = calloc((size_t)result->n_periods * S, sizeof(double));
+    if ((result->n_periods > 0 && !result->sharing_periods) || !result->by_type ||
+        (options && options->keep_series && !result->series) ||
         (options && options->keep_trust && !result->trust) || !result->region_arrivals ||
         !result->region_detections || !result->region_impacts || !result->region_harm) {
         sim_result_free(result);
@@ -365,6 +392,7 @@ void sim_result_free(struct sim_result *result) {
     free(result->region_detections);
     free(result->region_impacts);
     free(result->region_harm);
+    free(result->sharing_periods);
     free(result);
 }
 
@@ -381,6 +409,8 @@ void sim_result_clear(struct sim_result *result) {
     memset(result->region_harm, 0, R * sizeof(double));
     result->threat_ticks = 0;
     result->peak_active = 0;
+    if (result->sharing_periods)
+        memset(result->sharing_periods, 0, (size_t)result->n_periods * S * sizeof(double));
 }
 
 double sim_result_total(const struct sim_result *result, int metric, int state) {
@@ -447,7 +477,8 @@ int sim_run(struct sim_workspace *ws, const struct world *world, long replicate,
         return -1;
     }
     if (result->n_states != world->n_states || result->n_types != world->n_types ||
-        result->ticks != world->ticks || result->n_regions != world->n_regions) {
+        result->ticks != world->ticks || result->n_regions != world->n_regions ||
+        result->n_periods != world_adapt_periods(world)) {
         if (err) snprintf(err, errlen, "sim_run: result was allocated for another world shape");
         return -1;
     }
@@ -511,5 +542,7 @@ int sim_run(struct sim_workspace *ws, const struct world *world, long replicate,
     for (int g = 0; g < world->n_regions; g++) ws->region_owner[g] = world->regions[g].owner;
     paths_reset(ws);
     if (sim_routes_compute(ws, 0, err, errlen) != 0) return -1;
+    adapt_reset(ws);
+    exploit_reset(ws);
     return tick_run(ws, err, errlen);
 }

@@ -29,6 +29,11 @@ struct sim_result {
     double *region_harm;       /* harm suffered in the region */
     long long threat_ticks;    /* active threat-ticks processed (for benchmarks) */
     long long peak_active;     /* largest active pool seen */
+    /* Adaptive states (docs/model.md §5.15): the sharing level of each state in each recorded
+     * period (the shortest adaptation period K of the world), NULL when no state adapts. */
+    int n_periods;
+    double *sharing_periods; /* [period][state]: mean level over its partners; NaN when the
+                                state follows no `level` rule */
 };
 
 enum sim_event_kind {
@@ -44,7 +49,9 @@ enum sim_event_kind {
     EVENT_NETWORK_REPORT, /* network intelligence sent to `other`; value = tick it expires */
     EVENT_NETWORK_INTEL,  /* `state` now holds intelligence on the threat's network (obtained:
                              other = -1; received from `other`); value = tick it expires */
-    EVENT_ROTATION        /* a network of `type` rotated (threat = -1); value = its index */
+    EVENT_ROTATION,       /* a network of `type` rotated (threat = -1); value = its index */
+    EVENT_EXPLOIT         /* receiver `state` exploited a report from `other`; value = 1 if the
+                             sender caught it, else 0 (docs/model.md §5.16) */
 };
 
 struct sim_event {

@@ -91,6 +91,7 @@ struct sim_report {
      * weighted log sum, contributors) or the sender's own log-estimate and precision */
     float pool_w, pool_m;
     uint64_t pool_from;
+    uint64_t excluded; /* REPORT_CENTRE: members the sender excluded when it sent it (§5.16) */
 };
 
 /* One detection of this tick: the slot and the detecting state (upstream collection can give a
@@ -155,6 +156,23 @@ struct sim_workspace {
     int *watch_bit; /* [partner] bit in `watched`, -1 when it watches no region */
     const double *network_gain, *mitigation; /* the world's, or `zeros` when it has none */
     double *zeros;                           /* [S * D] */
+
+    /* adaptive states (adapt.c, §5.15): allocated for every world (S x S), used when some
+     * state adapts */
+    uint64_t adapt_mask;     /* states that adapt */
+    int adapt_tft;           /* some state plays tit-for-tat: sharing counts decisions */
+    double *share_p;         /* [s * S + j] level at which adaptive s shares with j */
+    double *adapt_next;      /* [s * S + j] scratch: the revised levels */
+    double *adapt_mark;      /* [s * S + j] total loss of j when s's current period began */
+    double *adapt_prev_loss; /* [s] its own loss in its previous period (NaN: none yet) */
+    double *adapt_dir;       /* [s] reinforcement: +1 or -1, the direction of its next step */
+    double *tft_offered;     /* [s * S + j] reports s decided on for j in j's current period */
+    double *tft_sent;        /* [s * S + j] of those, the ones it sent */
+    /* strategic leakers (exploit.c, §5.16) */
+    int has_exploit;
+    int32_t *excluded_until; /* [s * S + j] s withholds its reports from j while t < until */
+    double *received;        /* [s * S + j] state reports j received from s so far */
+    double *excluded_ticks;  /* [s * S + j] ticks of exclusion of j by s scheduled so far */
 
     /* scratch */
     size_t *detected;   /* slots detected this tick, in order */

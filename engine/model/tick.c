@@ -34,6 +34,7 @@ int tick_run(struct sim_workspace *ws, char *err, size_t errlen) {
         if (phase_movement(ws, err, errlen) != 0) return -1;
         phase_trust(ws);
         phase_record(ws);
+        if (ws->adapt_mask) phase_adapt(ws);
     }
     return 0;
 }

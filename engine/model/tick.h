@@ -75,8 +75,9 @@ static inline int policy_shares(const struct sim_workspace *ws, const struct wor
                                 int s, int j, double u) {
     size_t S = (size_t)ws->n_states;
     switch (rule->policy) {
-        case POLICY_LEVEL:
-            return u < rule->level;
+        case POLICY_LEVEL: /* an adaptive state's level is its own to revise (§5.15) */
+            return u <
+                   (ws->adapt_mask >> s & 1 ? ws->share_p[(size_t)s * S + (size_t)j] : rule->level);
         case POLICY_AGREEMENTS:
             return u < ws->world->agreement[(size_t)s * S + (size_t)j];
         case POLICY_RECIPROCAL:
@@ -165,10 +166,23 @@ int upstream_any(const struct sim_workspace *ws, size_t i);
 int upstream_detect(struct sim_workspace *ws, size_t i, char *err, size_t errlen);
 
 /* fusion.c: the fusion centre's pooled picture (§5.12) */
-int fusion_send(struct sim_workspace *ws, size_t i, int s, int deliver);
+int fusion_send(struct sim_workspace *ws, size_t i, int s, int deliver, uint64_t excluded);
 int fusion_centre(struct sim_workspace *ws, const struct sim_report *report, long slot);
 void fusion_relay(struct sim_workspace *ws, const struct sim_report *report, long slot);
 double fusion_estimate(const struct sim_workspace *ws, size_t i, int s, double own);
+
+/* adapt.c: adaptive states (§5.15); the revision follows the record phase */
+void adapt_reset(struct sim_workspace *ws);
+void phase_adapt(struct sim_workspace *ws);
+
+/* exploit.c: strategic leakers (§5.16) */
+void exploit_reset(struct sim_workspace *ws);
+void exploit_consider(struct sim_workspace *ws, const struct sim_report *report);
+/* Does sender s exclude receiver j at this tick? */
+static inline int exploit_excluded(const struct sim_workspace *ws, int s, int j) {
+    return ws->has_exploit &&
+           ws->tick < ws->excluded_until[(size_t)s * (size_t)ws->n_states + (size_t)j];
+}
 
 /* detection.c: the bookkeeping of one detection of threat i by state s */
 int detection_record(struct sim_workspace *ws, size_t i, int s, int channel);

@@ -53,6 +53,21 @@ struct world_sharing {
     int latency;      /* L >= 0 ticks: shared at t, delivered at t + 1 + L */
 };
 
+/* How an adaptive state revises its sharing level every `period` ticks (docs/model.md §5.15). */
+enum world_adapt_rule {
+    ADAPT_NONE = 0,          /* the level stays as declared */
+    ADAPT_REINFORCEMENT = 1, /* a step of `step`, reversed when its own loss rose */
+    ADAPT_TIT_FOR_TAT = 2,   /* to each partner, the share of reports that partner sent it */
+    ADAPT_IMITATION = 3      /* the level of the land neighbour with the lowest loss, if lower */
+};
+
+struct world_adapt {
+    int rule;       /* enum world_adapt_rule */
+    int period;     /* K >= 1 ticks between revisions */
+    double step;    /* reinforcement: the change of level per revision, (0, 1] */
+    double initial; /* the level at tick 0, [0, 1]; < 0: that of its first `level` rule */
+};
+
 struct world_state {
     char code[8];
     char name[WORLD_NAME_MAX];
@@ -65,8 +80,15 @@ struct world_state {
     double cost_per_network_report; /* cost to the sender of each network report, >= 0 */
     int hub_member;                 /* 1 if this state belongs to the fusion centre */
     int mutual_assistance;          /* 1 if this state lends free units to neighbours that ask */
-    double gdp;        /* US$ billion, a stated year (0: not given); for burden analysis */
-    double population; /* million people, a stated year (0: not given) */
+    double gdp;               /* US$ billion, a stated year (0: not given); for burden analysis */
+    double population;        /* million people, a stated year (0: not given) */
+    struct world_adapt adapt; /* how it revises its sharing level (rule 0: it does not) */
+    /* strategic exploitation of the reports it receives (docs/model.md §5.16) */
+    double exploit_gain;  /* G: gain of exploiting one report, harm units (0: never exploits) */
+    double exploit_value; /* V: value it puts on one report it would forgo (< 0: V = G) */
+    int exclusion_ticks;  /* E: ticks a sender withholds from it after catching it */
+    double monitoring;    /* probability that this state, as sender, catches an exploitation of
+                             a direct report (a report through the hub: hub.monitoring) */
 };
 
 struct world_region {
@@ -237,6 +259,29 @@ struct world {
 
     size_t max_active_threats; /* pool bound derived from the memory limit at load */
 };
+
+/* The shortest adaptation period of any state (0: no state adapts): the sharing levels are
+ * recorded once per such period (docs/output-format.md). */
+static inline int world_adapt_period(const struct world *w) {
+    int k = 0;
+    for (int s = 0; s < w->n_states; s++)
+        if (w->states[s].adapt.rule != ADAPT_NONE && (k == 0 || w->states[s].adapt.period < k))
+            k = w->states[s].adapt.period;
+    return k;
+}
+
+/* Periods recorded: ceil(T / K) for the shortest K, or 0 when no state adapts. */
+static inline int world_adapt_periods(const struct world *w) {
+    int k = world_adapt_period(w);
+    return k > 0 ? (w->ticks + k - 1) / k : 0;
+}
+
+/* 1 when some state would exploit a report (docs/model.md §5.16). */
+static inline int world_has_exploit(const struct world *w) {
+    for (int s = 0; s < w->n_states; s++)
+        if (w->states[s].exploit_gain > 0) return 1;
+    return 0;
+}
 
 /* Release everything a world owns (NULL is fine). */
 void world_free(struct world *world);

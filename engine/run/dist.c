@@ -88,33 +88,36 @@ static double now_seconds(void) {
 struct wire_header {
     long long position, item;
     int n_states, n_types, ticks, n_regions;
-    int has_series, has_trust, trust_changed, unused;
+    int has_series, has_trust, trust_changed, n_periods;
     long long threat_ticks, peak_active, n_events;
 };
 
 struct wire_sizes {
-    size_t by_type, series, trust, trust_padded, regions, events, total;
+    size_t by_type, series, trust, trust_padded, regions, periods, events, total;
 };
 
 static struct wire_sizes wire_sizes_of(int S, int K, int T, int G, int has_series, int has_trust,
-                                       size_t n_events) {
+                                       int n_periods, size_t n_events) {
     struct wire_sizes sizes;
     sizes.by_type = (size_t)METRIC_COUNT * (size_t)S * (size_t)K * sizeof(double);
     sizes.series = has_series ? (size_t)METRIC_COUNT * (size_t)T * (size_t)S * sizeof(double) : 0;
     sizes.trust = has_trust ? (size_t)T * (size_t)S * (size_t)S * sizeof(float) : 0;
     sizes.trust_padded = (sizes.trust + 7) / 8 * 8;
     sizes.regions = 4 * (size_t)G * sizeof(double);
+    sizes.periods = (size_t)n_periods * (size_t)S * sizeof(double);
     sizes.events = n_events * sizeof(struct sim_event);
     sizes.total = sizeof(struct wire_header) + sizes.by_type + sizes.series + sizes.trust_padded +
-                  sizes.regions + sizes.events;
+                  sizes.regions + sizes.periods + sizes.events;
     return sizes;
 }
 
 static unsigned char *wire_pack(long position, long item, const struct sim_result *result,
                                 const struct sim_event *events, size_t n_events, size_t *size) {
     int has_series = result->series != NULL, has_trust = result->trust != NULL;
-    struct wire_sizes sizes = wire_sizes_of(result->n_states, result->n_types, result->ticks,
-                                            result->n_regions, has_series, has_trust, n_events);
+    int n_periods = result->sharing_periods ? result->n_periods : 0;
+    struct wire_sizes sizes =
+        wire_sizes_of(result->n_states, result->n_types, result->ticks, result->n_regions,
+                      has_series, has_trust, n_periods, n_events);
     unsigned char *buffer = calloc(1, sizes.total);
     if (!buffer) return NULL;
     struct wire_header header = {
@@ -127,6 +130,7 @@ static unsigned char *wire_pack(long position, long item, const struct sim_resul
         .has_series = has_series,
         .has_trust = has_trust,
         .trust_changed = result->trust_changed,
+        .n_periods = n_periods,
         .threat_ticks = result->threat_ticks,
         .peak_active = result->peak_active,
         .n_events = (long long)n_events,
@@ -140,6 +144,7 @@ static unsigned char *wire_pack(long position, long item, const struct sim_resul
     const double *regions[4] = {result->region_arrivals, result->region_detections,
                                 result->region_impacts, result->region_harm};
     for (int i = 0; i < 4; i++) memcpy(at, regions[i], region_bytes), at += region_bytes;
+    if (n_periods) memcpy(at, result->sharing_periods, sizes.periods), at += sizes.periods;
     if (n_events) memcpy(at, events, sizes.events);
     *size = sizes.total;
     return buffer;
@@ -159,13 +164,14 @@ static int wire_unpack(const unsigned char *buffer, size_t size, struct sim_resu
     int has_series = result->series != NULL, has_trust = result->trust != NULL;
     if (header.n_states != result->n_states || header.n_types != result->n_types ||
         header.ticks != result->ticks || header.n_regions != result->n_regions ||
-        header.has_series != has_series || header.has_trust != has_trust || header.n_events < 0) {
+        header.has_series != has_series || header.has_trust != has_trust || header.n_events < 0 ||
+        header.n_periods != (result->sharing_periods ? result->n_periods : 0)) {
         snprintf(err, errlen, "item %lld arrived with another shape than its world's", header.item);
         return -1;
     }
     struct wire_sizes sizes =
         wire_sizes_of(header.n_states, header.n_types, header.ticks, header.n_regions, has_series,
-                      has_trust, (size_t)header.n_events);
+                      has_trust, header.n_periods, (size_t)header.n_events);
     if (sizes.total != size) {
         snprintf(err, errlen, "item %lld: message of %zu bytes, expected %zu", header.item, size,
                  sizes.total);
@@ -179,6 +185,7 @@ static int wire_unpack(const unsigned char *buffer, size_t size, struct sim_resu
     double *regions[4] = {result->region_arrivals, result->region_detections,
                           result->region_impacts, result->region_harm};
     for (int i = 0; i < 4; i++) memcpy(regions[i], at, region_bytes), at += region_bytes;
+    if (header.n_periods) memcpy(result->sharing_periods, at, sizes.periods), at += sizes.periods;
     result->trust_changed = header.trust_changed;
     result->threat_ticks = header.threat_ticks;
     result->peak_active = header.peak_active;

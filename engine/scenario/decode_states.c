@@ -31,6 +31,7 @@ struct sharing_layer {
     struct sharing_fields domain[WORLD_MAX_DOMAINS];
     uint64_t agreement_has;
     double agreement[WORLD_MAX_STATES];
+    struct adapt_fields adapt; /* `adapt` (decode_strategy.c) */
 };
 
 static void decode_sharing_fields(struct decoder *d, const struct tree *map, const char *path,
@@ -70,10 +71,12 @@ static void decode_sharing(struct decoder *d, const struct tree *node, const cha
     memset(out, 0, sizeof *out);
     if (!decode_is_map(d, node, path, "a sharing mapping (policy, level, agreements, ...)")) return;
     static const char *const keys[] = {"policy", "level",   "agreements", "threshold",
-                                       "scope",  "latency", "by_domain"};
-    decode_check_keys(d, node, path, keys, 7);
+                                       "scope",  "latency", "by_domain",  "adapt"};
+    decode_check_keys(d, node, path, keys, 8);
     decode_sharing_fields(d, node, path, &out->base);
     char where[512], inner[512];
+    struct tree *adapt = tree_get(node, "adapt", NULL);
+    if (adapt) decode_adapt(d, adapt, decode_join(where, sizeof where, path, "adapt"), &out->adapt);
     struct tree *agreements = tree_get(node, "agreements", NULL);
     decode_join(where, sizeof where, path, "agreements");
     if (agreements &&
@@ -140,6 +143,7 @@ struct state_layer {
     struct world_state value;
     int has_sharing;
     struct sharing_layer sharing;
+    struct exploit_fields exploit;
 };
 
 static void decode_state_layer(struct decoder *d, const struct tree *node, const char *path,
@@ -158,6 +162,8 @@ static void decode_state_layer(struct decoder *d, const struct tree *node, const
                                        "severity_noise",
                                        "sharing",
                                        "collection",
+                                       "exploit",
+                                       "monitoring",
                                        "gdp",
                                        "population"};
     /* `defaults` (self < 0) takes every state key but the name, the GDP and the population (the
@@ -223,6 +229,7 @@ static void decode_state_layer(struct decoder *d, const struct tree *node, const
                        &out->sharing);
         out->has_sharing = 1;
     }
+    decode_exploit(d, node, path, &out->exploit);
 }
 
 /* Per-domain arrays of one state, in the world. */
@@ -246,6 +253,7 @@ static void state_apply(const struct state_layer *layer, struct world_state *sta
     if (layer->has & HAS_LEAK) state->leak = layer->value.leak;
     if (layer->has & HAS_COST) state->cost_per_report = layer->value.cost_per_report;
     if (layer->has & HAS_NOISE) state->severity_noise = layer->value.severity_noise;
+    decode_exploit_apply(&layer->exploit, state);
 }
 
 void decode_states(struct decoder *d, const struct tree *root) {
@@ -315,6 +323,8 @@ void decode_states(struct decoder *d, const struct tree *root) {
         state->interdiction = 0.5;
         state->busy_ticks = 1;
         state->severity_noise = 0.3;
+        state->adapt = (struct world_adapt){ADAPT_NONE, 0, 0.1, -1.0};
+        state->exploit_value = -1.0; /* the gain, unless a value is given */
         double *detect = &w->detect[world_sd(w, s, 0)];
         for (int k = 0; k < w->n_domains; k++) detect[k] = 0.05;
         int has_own = 0;
@@ -351,6 +361,10 @@ void decode_states(struct decoder *d, const struct tree *root) {
                 if (layers[l]) sharing_apply(&layers[l]->domain[k], &value);
             w->sharing[world_sd(w, s, k)] = value;
         }
+        const struct adapt_fields *adapt_from = NULL;
+        for (int l = 0; l < 3; l++)
+            if (layers[l]) decode_adapt_apply(&layers[l]->adapt, &state->adapt, &adapt_from);
+        decode_adapt_check(d, s, adapt_from);
         for (int l = 0; l < 3; l++) {
             if (!layers[l]) continue;
             for (int j = 0; j < n; j++)

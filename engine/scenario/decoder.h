@@ -41,6 +41,36 @@ struct per_domain {
     double value[WORLD_MAX_DOMAINS];
 };
 
+/* decode_strategy.c: adaptive states (`sharing.adapt`) and strategic leakers (`exploit`,
+ * `monitoring`), one layer at a time */
+enum { ADAPT_HAS_RULE = 1, ADAPT_HAS_PERIOD = 2, ADAPT_HAS_STEP = 4, ADAPT_HAS_INITIAL = 8 };
+struct adapt_fields {
+    unsigned has;
+    struct world_adapt value;
+    const struct tree *node; /* the `adapt` mapping, for messages */
+    char path[160];          /* and its path */
+};
+enum {
+    EXPLOIT_HAS_GAIN = 1,
+    EXPLOIT_HAS_VALUE = 2,
+    EXPLOIT_HAS_EXCLUSION = 4,
+    EXPLOIT_HAS_MONITORING = 8
+};
+struct exploit_fields {
+    unsigned has;
+    double gain, value, monitoring;
+    int exclusion_ticks;
+};
+void decode_adapt(struct decoder *d, const struct tree *node, const char *path,
+                  struct adapt_fields *out);
+void decode_adapt_apply(const struct adapt_fields *layer, struct world_adapt *value,
+                        const struct adapt_fields **from);
+void decode_adapt_check(struct decoder *d, int s, const struct adapt_fields *from);
+/* Reads `exploit` and `monitoring` of one state mapping (or `defaults`). */
+void decode_exploit(struct decoder *d, const struct tree *state, const char *path,
+                    struct exploit_fields *out);
+void decode_exploit_apply(const struct exploit_fields *layer, struct world_state *state);
+
 /* decode_values.c: messages, scalars, lookups, per-domain values */
 void decode_fail(struct decoder *d, const struct tree *node, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

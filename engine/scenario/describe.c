@@ -70,6 +70,25 @@ static void describe_states(const struct world *w, FILE *out) {
         }
         fprintf(out, "\n");
     }
+    /* only for a scenario with states that choose (docs/model.md 5.15, 5.16) */
+    int chooses = world_adapt_periods(w) > 0 || world_has_exploit(w);
+    for (int s = 0; s < w->n_states; s++) chooses |= w->states[s].monitoring > 0;
+    if (chooses) {
+        static const char *const rules[] = {"none", "reinforcement", "tit_for_tat", "imitation"};
+        fprintf(out, "\nStates that choose (docs/model.md 5.15, 5.16)\n");
+        fprintf(out, "  %-7s %-14s %7s %6s %8s %8s %8s %10s %11s\n", "state", "adapt", "period",
+                "step", "initial", "gain", "value", "exclusion", "monitoring");
+        for (int s = 0; s < w->n_states; s++) {
+            const struct world_state *st = &w->states[s];
+            const struct world_adapt *a = &st->adapt;
+            char initial[32] = "declared", value[32] = "= gain";
+            if (a->initial >= 0) snprintf(initial, sizeof initial, "%.6g", a->initial);
+            if (st->exploit_value >= 0) snprintf(value, sizeof value, "%.6g", st->exploit_value);
+            fprintf(out, "  %-7s %-14s %7d %6.6g %8s %8.6g %8s %10d %11.6g\n", st->code,
+                    rules[a->rule], a->period, a->step, initial, st->exploit_gain, value,
+                    st->exclusion_ticks, st->monitoring);
+        }
+    }
     fprintf(out, "\nNeighbours (states joined by a route)\n");
     for (int s = 0; s < w->n_states; s++) {
         fprintf(out, "  %-7s ", w->states[s].code);

@@ -37,6 +37,9 @@ enum rng_purpose {
                                then their passing to members */
     RNG_NETWORK_SHARE = 17, /* network reports per (threat uid, sender), a uniform per candidate */
     RNG_NETWORK_LEAK = 18,  /* leak of a network report, keyed like RNG_LEAK */
+    RNG_ADAPT = 19,         /* adaptive states' probabilistic choices per (state, period); the
+                               shipped rules are deterministic and draw nothing (reserved) */
+    RNG_EXPLOIT = 20,       /* detection of an exploited report, keyed like RNG_LEAK */
     RNG_PURPOSES            /* one more than the last purpose */
 };
 

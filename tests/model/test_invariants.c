@@ -180,9 +180,19 @@ Test(invariants, every_tick_of_random_worlds) {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 2024);
     long long total_events = 0, total_leaks = 0, total_shared = 0, total_impacts = 0;
-    long long total_network = 0, total_upstream = 0;
+    long long total_network = 0, total_upstream = 0, total_exploits = 0, adapted = 0;
     for (int n = 0; n < WORLDS; n++) {
         struct world *w = random_world(g, T, 100 + (uint64_t)n);
+        /* states that choose (§5.15-§5.16) in some worlds, without drawing from g (so that the
+         * other worlds stay the ones they were) */
+        for (int s = 0; s < w->n_states && n % 3 == 1; s++)
+            w->states[s].adapt = (struct world_adapt){1 + (n + s) % 3, 5 + 5 * s, 0.2, -1.0};
+        for (int s = 0; s < w->n_states && n % 4 == 2; s++) {
+            w->states[s].exploit_gain = 0.1 * s;
+            w->states[s].exploit_value = -1.0;
+            w->states[s].exclusion_ticks = 3 * s;
+            w->states[s].monitoring = 0.25 * (s % 4);
+        }
         struct tally tally = {.world = w};
         struct sim_options options = {1, 1, 1, on_event, &tally, NULL};
         struct sim_result *r = fixture_run(w, n, &options);
@@ -208,6 +218,11 @@ Test(invariants, every_tick_of_random_worlds) {
             cr_assert_leq(sim_result_total(r, METRIC_IMPACTS_MITIGATED, s),
                           sim_result_total(r, METRIC_IMPACTS, s));
             cr_assert_geq(sim_result_total(r, METRIC_HARM_MITIGATED, s), 0.0);
+            cr_assert_leq(sim_result_total(r, METRIC_EXPLOITS_DETECTED, s),
+                          sim_result_total(r, METRIC_EXPLOITS, s));
+            cr_assert_leq(sim_result_total(r, METRIC_REPORTS_EXCLUDED, s),
+                          sim_result_total(r, METRIC_REPORTS_WITHHELD, s));
+            total_exploits += (long long)sim_result_total(r, METRIC_EXPLOITS, s);
             total_leaks += tally.leaks[s];
             total_shared += tally.shared[s];
             for (int t = 0; t < T; t++) {
@@ -224,6 +239,11 @@ Test(invariants, every_tick_of_random_worlds) {
         cr_assert_eq(arrivals, tally.arrivals);
         cr_assert_eq(interdictions, tally.interdictions);
         cr_assert_eq(impacts, tally.impacts);
+        for (int c = 0; r->sharing_periods && c < r->n_periods * S; c++)
+            cr_assert(isnan(r->sharing_periods[c]) ||
+                          (r->sharing_periods[c] >= 0 && r->sharing_periods[c] <= 1),
+                      "a sharing level out of [0, 1]");
+        adapted += r->sharing_periods != NULL;
         for (size_t c = 0; c < (size_t)T * S * S; c++)
             cr_assert(r->trust[c] >= 0.0f && r->trust[c] <= 1.0f, "trust out of [0, 1]");
         total_events += tally.events;
@@ -240,6 +260,8 @@ Test(invariants, every_tick_of_random_worlds) {
     cr_assert_gt(total_events, 10000);
     cr_assert_gt(total_network, 1000);
     cr_assert_gt(total_upstream, 100);
+    cr_assert_gt(total_exploits, 100);
+    cr_assert_eq(adapted, 33);
     gsl_rng_free(g);
     expect_no_leaks();
 }

@@ -169,6 +169,43 @@ Test(policies, threads_one_and_two_are_bit_identical_with_channels) {
     expect_no_leaks();
 }
 
+/* States that choose (§5.15-§5.16): every adaptation rule and strategic leakers with monitoring
+ * and exclusion, on a large pool, give the same bits for 1 and 2 threads. */
+Test(policies, threads_one_and_two_are_bit_identical_with_adaptation_and_exploitation) {
+    struct world *w = corridor(30, 5, POLICY_LEVEL);
+    w->origins[0].rate = 1500;
+    w->types[0].dwell = 10;
+    for (int s = 0; s < 3; s++) {
+        w->states[s].units = 200;
+        w->states[s].cost_per_report = 0.01;
+        w->sharing[world_sd(w, s, 0)].level = 0.5;
+        w->states[s].adapt = (struct world_adapt){ADAPT_REINFORCEMENT + s, 4 + s, 0.2, -1.0};
+    }
+    w->states[1].exploit_gain = 2.0;
+    w->states[1].exploit_value = 0.01;
+    w->states[1].exclusion_ticks = 3;
+    w->states[0].monitoring = 0.5;
+    w->states[2].monitoring = 0.2;
+    w->burn_ticks = 5;
+    w->burn_factor = 0.5;
+    struct sim_result *one = run_with(w, 0, 1), *two = run_with(w, 0, 2);
+    cr_assert_gt(one->peak_active, 10000, "peak %lld", one->peak_active);
+    cr_assert_gt(sim_result_total(one, METRIC_EXPLOITS, 1), 0);
+    cr_assert_gt(sim_result_total(one, METRIC_REPORTS_EXCLUDED, 0), 0);
+    cr_assert(same_result(one, two));
+    cr_assert_eq(one->n_periods, 8);
+    cr_assert(memcmp(one->sharing_periods, two->sharing_periods,
+                     (size_t)one->n_periods * 3 * sizeof(double)) == 0);
+    int moved = 0;
+    for (int p = 1; p < one->n_periods; p++)
+        for (int s = 0; s < 3; s++) moved |= one->sharing_periods[p * 3 + s] != 0.5;
+    cr_assert(moved, "no state ever changed its level");
+    sim_result_free(one);
+    sim_result_free(two);
+    world_free(w);
+    expect_no_leaks();
+}
+
 /* Campaigns and every channel keep the arrivals of a replicate the same under every sharing
  * level (common random numbers). */
 Test(policies, common_random_numbers_with_channels) {

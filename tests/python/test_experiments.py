@@ -9,6 +9,7 @@ reports (paired t-intervals over replicates, or bootstrap percentile intervals f
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -17,6 +18,14 @@ STUDY = os.path.join(ROOT, "analysis", "c5study")
 EXPERIMENTS = os.path.join(ROOT, "scenarios", "experiments")
 PYTHON = "/usr/bin/python3"
 STUDIES = ("free_riding", "burden", "tipping", "weakest_link", "leaks_monitoring")
+
+sys.path.insert(0, os.path.join(ROOT, "analysis"))
+from c5analysis.studies import VERDICTS, overall  # noqa: E402
+
+
+def spec_of(name):
+    with open(os.path.join(EXPERIMENTS, name + ".json")) as handle:
+        return json.load(handle)
 
 
 def c5sim_binary():
@@ -59,8 +68,7 @@ def below(stat):
 def test_every_study_writes_figures_and_verdict(quick, name):
     result = quick(name)
     assert result["quick"] is True
-    assert result["verdict"] in ("reproduced", "partly reproduced", "not reproduced",
-                                 "inconclusive")
+    assert result["verdict"] in VERDICTS
     assert result["figures"], "a study draws at least one figure"
     for figure in result["figures"]:
         path = result["_dir"] / figure
@@ -75,78 +83,53 @@ def test_every_study_writes_figures_and_verdict(quick, name):
     assert all(" -r " in c for c in result["commands"])
 
 
-def test_free_riding_each_state_under_shares(quick):
-    numbers = quick("free_riding")["numbers"]
-    # Sharing lowers the region's loss: the optimum is above the lowest level ...
-    assert above(numbers["regional_gain"])
-    assert numbers["regional_optimum"]["low"] > numbers["levels"][0]
-    for row in numbers["states"]:
-        # ... while each state's own best level is below it (gap interval above 0), and
-        # cooperating at the optimum strictly costs the state itself.
-        assert above(row["gap"]), row
-        assert above(row["private_cost"]), row
-    assert quick("free_riding")["verdict"] == "reproduced"
+@pytest.mark.parametrize("name", STUDIES)
+def test_every_study_runs_its_placebo_and_decides_by_the_rules(quick, name):
+    result = quick(name)
+    arms = result["arms"]
+    assert [a["arm"] for a in arms] == ["main", "placebo"] * len(result["seeds"])
+    assert result["placebo"]["description"]
+    main = [a["verdict"] for a in arms if a["arm"] == "main"]
+    placebo = [a["verdict"] for a in arms if a["arm"] == "placebo"]
+    assert result["verdict"] == overall(main, placebo)
+    # Each placebo run carried the placebo's overrides, each main run did not.
+    placebo_sets = spec_of(name)["placebo"].get("set", [])
+    for command in result["commands"]:
+        marked = "_placebo_" in command
+        for entry in placebo_sets:
+            assert (f"--set {entry}" in command) == marked, command
 
 
-def test_burden_falls_disproportionately_on_larger_members(quick):
-    numbers = quick("burden")["numbers"]
-    assert above(numbers["slope"]), numbers["slope"]
-    assert above(numbers["large_excess_share"]), numbers["large_excess_share"]
-    capability = numbers["capability"]
-    per_unit = numbers["burden_per_unit"]
-    largest = max(capability, key=capability.get)
-    smallest = min(capability, key=capability.get)
-    # The largest member's burden per unit is above the smallest's, intervals apart.
-    assert per_unit[largest]["low"] > per_unit[smallest]["high"]
+def test_burden_placebo_changes_only_who_counts_as_large(quick):
+    arms = quick("burden")["arms"]
+    main, placebo = arms[0]["numbers"], arms[1]["numbers"]
+    assert sorted(main["size"].values()) == sorted(placebo["size"].values())
+    assert main["size"] != placebo["size"]
+    # The model reads no GDP: the placebo's runs give every state the same burden.
+    for code, share in main["burden_share"].items():
+        assert share["mean"] == placebo["burden_share"][code]["mean"]
+    assert abs(sum(s["mean"] for s in main["burden_share"].values()) - 1) < 1e-9
+    assert 0 < main["permutation_p"] <= 1
 
 
-def test_tipping_coalition_exists_but_contagion_does_not_shrink_it(quick):
-    result = quick("tipping")
-    levels = result["numbers"]["levels"]
-    n_states = len(result["numbers"]["states"])
-    # A coalition smaller than everyone tips the rest at every contagion level ...
-    for level in levels:
-        assert level["smallest_tipping_size"] < n_states, level["contagion"]
-    # ... and joining grows more attractive as the coalition grows (complementarity).
-    for level in levels:
-        shares = [level["positive_share_by_size"][k]
-                  for k in sorted(level["positive_share_by_size"], key=int)]
-        assert shares[-1] > shares[1], shares
-    # Documented non-reproduction: contagion does not move the join gains (interval holds 0),
-    # so the tipping coalition is not smaller with contagion.
-    shift = result["numbers"]["contagion_shift"]
-    assert shift["low"] <= 0 <= shift["high"], shift
-    assert levels[-1]["smallest_tipping_size"] == levels[0]["smallest_tipping_size"]
-    assert result["verdict"] == "partly reproduced"
+def test_weakest_link_placebo_has_no_displacement_contrast(quick):
+    arms = quick("weakest_link")["arms"]
+    did = arms[1]["numbers"]["displacement_did"]
+    # Both placebo arms use fixed routes on the same random numbers: exactly no contrast.
+    assert did["low"] == did["mean"] == did["high"] == 0
+    assert arms[1]["parts"]["displacement"] == 0
+    main = arms[0]["numbers"]
+    assert main["weakest"] == min(main["score"], key=main["score"].get)
 
 
-def test_weakest_link_and_displacement_with_adaptive_adversaries(quick):
-    numbers = quick("weakest_link")["numbers"]
-    assert numbers["weakest"] != numbers["strongest"]
-    assert numbers["score"][numbers["weakest"]] < numbers["score"][numbers["strongest"]]
-    adaptive = numbers["adaptive"]
-    assert above(adaptive["weakest"]["harm_averted"])
-    # Hardening the weakest border averts more than hardening the strongest ...
-    assert above(adaptive["weakest_minus_strongest"])
-    # ... and displaces adaptive threats into the neighbours' regions, beyond fixed routes.
-    assert above(adaptive["weakest"]["displaced_entries"])
-    assert above(numbers["displacement_adaptive_minus_fixed"])
-    # Control: with fixed routes, hardening the weakest border sends fewer threats onward.
-    assert below(numbers["fixed"]["weakest"]["displaced_entries"])
-
-
-def test_leaks_collapse_reciprocal_sharing_and_the_hub_sustains_it(quick):
-    result = quick("leaks_monitoring")
-    numbers = result["numbers"]
-    assert above(numbers["reciprocal_drop"])
-    assert numbers["reciprocal_retained"]["high"] < 0.5
-    assert numbers["hub_retained"]["low"] > numbers["reciprocal_retained"]["high"]
-    assert above(numbers["hub_minus_reciprocal_at_max_leak"])
-    # Documented non-reproduction: monitoring changes no flow in the engine (the hub forwards
-    # whatever the trust; monitoring only decides who is blamed). Paired: exactly zero.
-    effect = numbers["monitoring_effect_reports"]
-    assert effect["low"] == effect["mean"] == effect["high"] == 0
-    assert result["verdict"] == "partly reproduced"
+def test_tipping_sets_are_closed_upwards_and_the_placebo_has_no_contrast(quick):
+    arms = quick("tipping")["arms"]
+    shift = arms[1]["numbers"]["contagion_shift"]
+    assert shift["mean"] == 0 and arms[1]["parts"]["contagion_matters"] == 0
+    assert arms[1]["verdict"] in ("inconclusive", "not reproduced")
+    for level in arms[0]["numbers"]["levels"]:
+        n = len(arms[0]["numbers"]["states"])
+        assert 1 <= level["smallest_tipping_size"] <= n
 
 
 def test_c5sim_study_command_runs_the_driver(tmp_path):
@@ -166,9 +149,13 @@ def test_driver_errors_are_one_line(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     unknown = tmp_path / "unknown.json"
-    unknown.write_text(json.dumps({"study": "astrology", "scenario": "x.yaml", "design": {}}))
+    unknown.write_text(json.dumps({"study": "astrology", "scenario": "x.yaml", "design": {},
+                                   "placebo": {"description": "none", "set": ["a=1"]}}))
+    no_placebo = tmp_path / "no_placebo.json"
+    no_placebo.write_text(json.dumps({"study": "burden", "scenario": "x.yaml", "design": {}}))
     for spec, message in ((bad, "not valid JSON"), (unknown, "unknown study 'astrology'"),
-                          (tmp_path / "absent.json", "No such file")):
+                          (tmp_path / "absent.json", "No such file"),
+                          (no_placebo, "every study carries a placebo")):
         done = subprocess.run([PYTHON, STUDY, str(spec), "-o", str(tmp_path / "o"),
                                "--c5sim", c5sim_binary()], capture_output=True, text=True,
                               timeout=60)
@@ -176,3 +163,16 @@ def test_driver_errors_are_one_line(tmp_path):
         assert message in done.stderr and "Traceback" not in done.stderr
     done = subprocess.run([c5sim_binary(), "study"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
+
+
+def test_leaks_placebo_without_punishment_deters_nothing(quick):
+    arms = quick("leaks_monitoring")["arms"]
+    main, placebo = arms[0]["numbers"], arms[1]["numbers"]
+    # Receivers exploit when nobody watches: the game has something to deter.
+    assert main["curves"]["hub"]["exploits"][0]["mean"] > 0
+    # Without punishment the expected cost is 0 at any monitoring: the same exploitation, bit for
+    # bit, at every level (common random numbers).
+    for arm in ("hub", "reciprocal"):
+        for metric in ("exploit_gain", "exploits", "reports_shared", "harm"):
+            change = placebo[arm][metric]
+            assert change["low"] == change["mean"] == change["high"] == 0, (arm, metric)

@@ -52,6 +52,14 @@ static const struct bad_case bad_cases[] = {
     {"ref_measure_path", "24:7: measure drill: error: states.CCC: ", "no state named CCC"},
     {"ref_hub_member", "5:3: error: states.BBB.sharing.policy: ", "not a hub member"},
     {"agreement_self", "5:28: error: states.AAA.sharing.agreements.AAA: ", "with itself"},
+    /* states that choose (docs/model.md §5.15-§5.16) */
+    {"adapt_unknown_rule", "4:17: error: sharing.adapt.rule: ", "did you mean 'imitation'?"},
+    {"adapt_no_period", "4:10: error: sharing.adapt: ", "'tit_for_tat' without a period"},
+    {"adapt_step_range", "4:49: error: sharing.adapt.step: ", "0 is out of range"},
+    {"exploit_unknown_key", "4:28: error: states.AAA.exploit.exclusion: ", "unknown key"},
+    {"exploit_negative_gain", "4:25: error: states.AAA.exploit.gain: ", "-1 is out of range"},
+    {"exploit_scalar", "4:18: error: states.AAA.exploit: ", "got a single value"},
+    {"monitoring_range", "4:21: error: states.AAA.monitoring: ", "1.5 is out of range"},
     /* reachability */
     {"reach_unreachable", "18:21: error: threats.t1.targets.island: ", "unreachable from origin x"},
     /* duplicates */

@@ -223,3 +223,59 @@ Test(world, pool_bound_grows_with_the_arrival_rate) {
     scenario_override_free(&override);
     expect_no_leaks();
 }
+
+/* States that choose (docs/model.md §5.15-§5.16): `sharing.adapt` and `exploit`/`monitoring`
+ * inherit through the layers, key by key; without them nothing adapts or exploits. */
+Test(world, adapt_and_exploit_keys_inherit_through_the_layers) {
+    const char *text =
+        "name: layers\n"
+        "run: {ticks: 100}\n"
+        "sharing: {policy: level, level: 0.3, adapt: {rule: reinforcement, period: 10}}\n"
+        "defaults:\n"
+        "  exploit: {gain: 2, exclusion_ticks: 30}\n"
+        "  monitoring: 0.4\n"
+        "  sharing: {adapt: {step: 0.05}}\n"
+        "states:\n"
+        "  AAA: {sharing: {adapt: {rule: tit_for_tat, initial: 0.9}}, exploit: {value: 0.5}}\n"
+        "  BBB: {monitoring: 0.1, sharing: {adapt: {rule: none}}}\n"
+        "  CCC: {}\n"
+        "regions:\n"
+        "  a: {owner: AAA, lon: 0, lat: 0}\n"
+        "  b: {owner: BBB, lon: 1, lat: 1}\n"
+        "  c: {owner: CCC, lon: 2, lat: 2}\n"
+        "routes: [[a, b, 1], [b, c, 1]]\n"
+        "threats:\n"
+        "  t1: {domain: military, origins: {a: {rate: 0.1}}, targets: {c: 1},\n"
+        "       severity: {mu: 1, sigma: 0.5}}\n";
+    struct world *w = compile_text(text, NULL);
+    const struct world_adapt *a = &w->states[0].adapt, *b = &w->states[1].adapt,
+                             *c = &w->states[2].adapt;
+    cr_expect_eq(a->rule, ADAPT_TIT_FOR_TAT);
+    cr_expect_eq(a->period, 10);
+    cr_expect_float_eq(a->step, 0.05, 1e-15);
+    cr_expect_float_eq(a->initial, 0.9, 1e-15);
+    cr_expect_eq(b->rule, ADAPT_NONE);
+    cr_expect_eq(c->rule, ADAPT_REINFORCEMENT);
+    cr_expect_lt(c->initial, 0, "CCC starts at its declared level");
+    cr_expect_eq(world_adapt_period(w), 10);
+    cr_expect_eq(world_adapt_periods(w), 10);
+    cr_expect_float_eq(w->states[0].exploit_gain, 2.0, 1e-15);
+    cr_expect_float_eq(w->states[0].exploit_value, 0.5, 1e-15);
+    cr_expect_lt(w->states[2].exploit_value, 0, "no value: the gain");
+    cr_expect_eq(w->states[1].exclusion_ticks, 30);
+    cr_expect_float_eq(w->states[0].monitoring, 0.4, 1e-15);
+    cr_expect_float_eq(w->states[1].monitoring, 0.1, 1e-15);
+    cr_expect(world_has_exploit(w));
+    world_free(w);
+    w = compile_text(
+        "name: plain\nrun: {ticks: 5}\nstates: {AAA: {}}\n"
+        "regions: {a: {owner: AAA, lon: 0, lat: 0}, x: {owner: none, lon: 1, lat: 1}}\n"
+        "routes: [[x, a, 1]]\n"
+        "threats: {t1: {domain: military, origins: {x: {rate: 0.1}}, targets: {a: 1},\n"
+        "           severity: {mu: 1, sigma: 0.5}}}\n",
+        NULL);
+    cr_expect_eq(world_adapt_periods(w), 0);
+    cr_expect_not(world_has_exploit(w));
+    world_free(w);
+    expect_no_leaks();
+}
