@@ -377,7 +377,7 @@ static int run_command_body(const struct run_command *command, int argc, char **
     code = command->build_plan(&session);
     if (code != 0) goto done;
 
-    runner = runner_alloc(base, session.plan, options.max_memory, &errors);
+    runner = runner_alloc_threads(base, session.plan, options.max_memory, options.threads, &errors);
     if (!runner) {
         scenario_errors_print(&errors, stderr);
         scenario_errors_clear(&errors);
