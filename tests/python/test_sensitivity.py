@@ -324,3 +324,24 @@ def test_describe_lists_the_uncertainty_block():
     assert lines[0].split() == ["threats.cell.origins.outside.rate", "set", "uniform", "1..3"]
     assert lines[1].split() == ["threats.cell.severity.mean", "set", "uniform", "1..5"]
     assert "Uncertainty (" not in c5sim("describe", BASELINE).stdout
+
+
+def test_variants_compiled_on_threads_give_the_same_results_and_messages(tmp_path):
+    # runner_alloc_threads compiles the plan's variants on -t threads: the same worlds (hence the
+    # same figures) and, for an invalid plan, the same first message as one thread.
+    outs = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"t{threads}.h5"
+        done = c5sim("sensitivity", TOY, "--base-samples", "16", "-r", "2", "-t", threads, "-q",
+                     "-o", str(out))
+        assert done.returncode == 0, done.stderr
+        outs.append(read(out))
+    for name in ("outcome_replicates", "first_order", "total"):
+        assert np.array_equal(outs[0][name], outs[1][name]), name
+    messages = []
+    for threads in ("1", "2"):
+        done = c5sim("sweep", TOY, "--vary", "threats.cell.dwell=1,2,-3,-4", "-r", "1", "-q",
+                     "-t", threads)
+        assert done.returncode == 2
+        messages.append(done.stderr)
+    assert messages[0] == messages[1] and "dwell=-3" in messages[0], messages
