@@ -115,7 +115,8 @@ def best_variant(results):
     """The variant the headline compares with the reference: the grand coalition in a coalitions
     file, else the non-reference variant with the lowest expected regional harm."""
     if "members" in results.coalitions and len(results.variants) > 1:
-        return results.variants[-1]
+        # variant 2^N - 1; free-riders and coalition structures come after it
+        return results.variants[min(2 ** len(results.state_codes), len(results.variants)) - 1]
     candidates = [v for v in results.variants if v.index != results.reference]
     return min(candidates, key=lambda v: v.regional("harm").mean()) if candidates else None
 
@@ -407,6 +408,10 @@ def build(results, out_dir, svg=False, log=None, relevance=DEFAULT_RELEVANCE):
                      [[n, r["name"], fmt(r["cost"]),
                        fmt_ci(r["averted"], r["averted_low"], r["averted_high"]), fmt(r["per_cost"])]
                       for n, r in enumerate(measure_rows, start=1)])
+    from .portfolio import add_to_report as add_portfolio
+
+    add_portfolio(report, results.path, out_dir, FIGURE_DPI, svg, log)
+
     from .discovery import section as robust_section
 
     robust_section(report, results.path, out_dir, svg=svg, log=log, dpi=FIGURE_DPI)

@@ -27,6 +27,8 @@ const struct cli_command cli_commands[] = {
      cmd_coalitions, cmd_coalitions_help},
     {"sensitivity", "Sobol' or Morris sensitivity of an outcome to the declared uncertainty",
      cmd_sensitivity, cmd_sensitivity_help},
+    {"portfolio", "run every package of measures; best package per budget, frontier, interactions",
+     cmd_portfolio, cmd_portfolio_help},
     {"report", "write figures and a report from an output file (Python analysis tools)", cmd_report,
      cmd_report_help},
     {"study", "run a shipped experiment: its runs, figures and verdict (analysis/c5study)",

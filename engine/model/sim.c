@@ -463,6 +463,27 @@ int sim_routes_compute(struct sim_workspace *ws, int only_dirty, char *err, size
     return 0;
 }
 
+/* What the workspace caches of the world beyond its structure, read again for a new phase; the
+ * structure itself (world_phase_difference) is the same by construction. */
+void sim_phase_switch(struct sim_workspace *ws) {
+    const struct world *world = ws->phase_base->phases[ws->next_phase++].world;
+    ws->world = world;
+    size_t S = (size_t)world->n_states;
+    ws->hub_mask = ws->assist_mask = 0;
+    for (size_t s = 0; s < S; s++) {
+        if (world->states[s].hub_member) ws->hub_mask |= 1ull << s;
+        if (world->states[s].mutual_assistance) ws->assist_mask |= 1ull << s;
+    }
+    ws->network_gain = world->network_gain ? world->network_gain : ws->zeros;
+    ws->mitigation = world->mitigation ? world->mitigation : ws->zeros;
+    ws->any_harm_per_tick = 0;
+    for (int k = 0; k < world->n_types; k++)
+        if (world->types[k].harm_per_tick > 0) ws->any_harm_per_tick = 1;
+    ws->has_exploit = world_has_exploit(world); /* what exploitation has done so far stays */
+    /* detection may have changed: adaptive routes of every domain are chosen again */
+    ws->routes_dirty |= world->n_domains >= 64 ? ~0ull : (1ull << world->n_domains) - 1;
+}
+
 int sim_run(struct sim_workspace *ws, const struct world *world, long replicate,
             struct sim_result *result, char *err, size_t errlen) {
     if (!ws || !world || !result) {
@@ -496,6 +517,8 @@ int sim_run(struct sim_workspace *ws, const struct world *world, long replicate,
     ws->world = world;
     ws->result = result;
     ws->tick = 0;
+    ws->phase_base = world;
+    ws->next_phase = 0;
     sim_result_clear(result);
     if (sim_channels_prepare(ws, world, err, errlen) != 0) return -1;
     for (int purpose = RNG_ARRIVAL; purpose < RNG_PURPOSES; purpose++)

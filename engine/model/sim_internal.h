@@ -204,11 +204,15 @@ struct sim_workspace {
     const struct world *world;
     struct sim_result *result;
     int tick;
+    const struct world *phase_base; /* the world sim_run was given, which lists the phases */
+    int next_phase;                 /* its next phase to switch to */
 };
 
 /* sim.c */
 int sim_pool_reserve(struct sim_workspace *ws, size_t capacity);
 int sim_routes_compute(struct sim_workspace *ws, int only_dirty, char *err, size_t errlen);
+/* Switch to the next phase's world at the start of tick ws->tick (docs/model.md §14.4). */
+void sim_phase_switch(struct sim_workspace *ws);
 /* tick.c */
 int tick_run(struct sim_workspace *ws, char *err, size_t errlen);
 

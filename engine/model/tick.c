@@ -11,6 +11,11 @@ int tick_run(struct sim_workspace *ws, char *err, size_t errlen) {
     for (int t = 0; t < w->ticks; t++) {
         if (ws->options.stop && *ws->options.stop) return SIM_STOPPED;
         ws->tick = t;
+        /* a time-phased measure starts or ends: the tick is simulated in its world, from the
+         * first phase on (docs/model.md §14.4) */
+        while (ws->next_phase < ws->phase_base->n_phases &&
+               ws->phase_base->phases[ws->next_phase].tick == t)
+            sim_phase_switch(ws);
         /* units whose busy time ended, burns that ended: capabilities at the start of tick t */
         for (int s = 0; s < ws->n_states; s++) {
             int *slot =

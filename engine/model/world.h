@@ -163,10 +163,21 @@ struct world_partner {
     int latency;                        /* its delivery latency L */
 };
 
+/* How a measure's cost is split among the states in the per-state figures of `portfolio`
+ * (docs/model.md §14.3); the model's loss always charges equal shares. */
+enum world_cost_sharing {
+    COST_SHARING_EQUAL = 0,
+    COST_SHARING_GDP = 1,
+    COST_SHARING_POPULATION = 2,
+    COST_SHARING_BENEFIT = 3
+};
+
 struct world_measure {
     char id[WORLD_NAME_MAX];
     char name[WORLD_NAME_MAX];
-    double cost; /* harm units over the whole run, charged to the region */
+    double cost;      /* harm units over the whole run, charged to the region */
+    int start, end;   /* its overrides hold from tick start to end - 1 (0 and ticks: always) */
+    int cost_sharing; /* enum world_cost_sharing */
 };
 
 struct world_trust {
@@ -258,7 +269,24 @@ struct world {
     double measure_cost; /* its cost, charged in the loss of states as documented */
 
     size_t max_active_threats; /* pool bound derived from the memory limit at load */
+
+    /* Time-phased measures (docs/model.md §14.4): from phases[i].tick on, the run reads
+     * phases[i].world instead (ticks increasing, all > 0; worlds of the same structure, see
+     * world_phase_difference). Owned by this world; NULL / 0 in a world without phases. */
+    int n_phases;
+    struct world_phase *phases;
 };
+
+struct world_phase {
+    int tick;
+    struct world *world;
+};
+
+/* NULL when `b` may replace `a` in the middle of a run (the same ticks, seed, states, regions,
+ * routes, threat types and their origins, targets and paths, partners, networks, collection,
+ * response units and busy times, sharing adaptation), else a phrase naming the first thing that
+ * differs. */
+const char *world_phase_difference(const struct world *a, const struct world *b);
 
 /* The shortest adaptation period of any state (0: no state adapts): the sharing levels are
  * recorded once per such period (docs/output-format.md). */

@@ -1,9 +1,11 @@
-/* coalition.c — coalition overrides, v(S), exact Shapley values and gains from leaving. */
+/* coalition.c — coalition (and coalition-structure) overrides, v(S), exact Shapley values and
+ * gains from leaving. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "coalition.h"
+#include "coalition_core.h"
 
 static int add_override(struct scenario_override *list, int *count, const char *path,
                         const char *value) {
@@ -42,11 +44,28 @@ int coalition_add_variants(struct plan *plan, const char *const *state_codes, in
     }
     int status = 0;
     /* Variants 0 .. 2^n - 1: the coalitions; then variant 2^n + i: everyone shares with everyone
-     * except that state i withholds (it free-rides on the grand coalition). */
+     * except that state i withholds (it free-rides on the grand coalition); then, for n up to
+     * COALITION_MAX_PARTITION_STATES, the coalition structures with two or more blocks of two
+     * or more states (coalition_core.h), where members share inside their own block only. */
     unsigned coalitions = 1u << n_states;
-    for (unsigned item = 0; status == 0 && item < coalitions + (unsigned)n_states; item++) {
+    struct coalition_structures *structures =
+        n_states <= COALITION_MAX_PARTITION_STATES ? coalition_structures_alloc(n_states) : NULL;
+    if (n_states <= COALITION_MAX_PARTITION_STATES && !structures) status = -1;
+    unsigned items =
+        coalitions + (unsigned)n_states + (structures ? (unsigned)structures->n_multi : 0);
+    int partition = 0; /* next partition to look at for a multi-block variant */
+    for (unsigned item = 0; status == 0 && item < items; item++) {
         unsigned mask = item < coalitions ? item : coalitions - 1;
-        int rider = item < coalitions ? -1 : (int)(item - coalitions);
+        int rider = item < coalitions || item >= coalitions + (unsigned)n_states
+                        ? -1
+                        : (int)(item - coalitions);
+        int group[COALITION_MAX_STATES];
+        for (int i = 0; i < n_states; i++) group[i] = mask >> i & 1u ? 0 : -1 - i;
+        if (item >= coalitions + (unsigned)n_states) {
+            while (structures->row[partition] < (int)(coalitions + (unsigned)n_states)) partition++;
+            for (int i = 0; i < n_states; i++)
+                group[i] = structures->block[(size_t)partition * (size_t)n_states + (size_t)i];
+        }
         int count = 0;
         char path[128];
         /* every layer that could set sharing is overridden: per-domain rules at all three
@@ -66,28 +85,37 @@ int coalition_add_variants(struct plan *plan, const char *const *state_codes, in
             status |= add_override(list, &count, path, "~");
             for (int j = 0; j < n_states; j++) {
                 if (j == i) continue;
-                int together = (mask >> i & 1u) && (mask >> j & 1u) && i != rider;
+                int together = group[i] == group[j] && i != rider;
                 snprintf(path, sizeof path, "states.%s.sharing.agreements.%s", state_codes[i],
                          state_codes[j]);
                 status |= add_override(list, &count, path, together ? "1" : "0");
             }
         }
-        size_t used = 0;
-        used += (size_t)sprintf(label, "{");
-        for (int i = 0, first = 1; i < n_states; i++)
-            if (mask >> i & 1u) {
-                used += (size_t)sprintf(label + used, "%s%s", first ? "" : ",", state_codes[i]);
-                first = 0;
-            }
-        used += (size_t)sprintf(label + used, "}");
-        if (rider >= 0) sprintf(label + used, " %s free-rides", state_codes[rider]);
+        if (item >= coalitions + (unsigned)n_states) {
+            coalition_structure_label(structures, partition, state_codes, label,
+                                      (size_t)n_states * 9 + 40);
+            partition++;
+        } else {
+            size_t used = 0;
+            used += (size_t)sprintf(label, "{");
+            for (int i = 0, first = 1; i < n_states; i++)
+                if (mask >> i & 1u) {
+                    used += (size_t)sprintf(label + used, "%s%s", first ? "" : ",", state_codes[i]);
+                    first = 0;
+                }
+            used += (size_t)sprintf(label + used, "}");
+            if (rider >= 0) sprintf(label + used, " %s free-rides", state_codes[rider]);
+        }
         int index = status == 0 ? plan_add_variant(plan, label, list, count) : -1;
         if (index < 0)
             status = -1;
         else
-            plan->variants[index].members = rider >= 0 ? mask & ~(1u << rider) : mask;
+            plan->variants[index].members = item >= coalitions + (unsigned)n_states ? 0
+                                            : rider >= 0 ? mask & ~(1u << rider)
+                                                         : mask;
         free_overrides(list, count);
     }
+    coalition_structures_free(structures);
     free(list);
     free(label);
     if (status != 0) snprintf(err, errlen, "out of memory");

@@ -14,8 +14,11 @@ enum { COALITION_MAX_STATES = 10 };
 
 /* Add the 2^n coalition variants to `plan` in bitmask order (variant index = mask, so variant 0
  * is the empty coalition: nobody shares), then n free-riding variants (2^n + i: every state
- * shares with every other, except state i, which withholds and still receives). Members share
- * fully among themselves (policy agreements, probability 1, threshold 0, scope all) and
+ * shares with every other, except state i, which withholds and still receives), then, when
+ * n <= COALITION_MAX_PARTITION_STATES (coalition_core.h), one variant per coalition structure
+ * with two or more blocks of two or more states (2^n + n + k, in the order of
+ * coalition_structures_alloc; each state shares with its own block only; members = 0). Members
+ * share fully among themselves (policy agreements, probability 1, threshold 0, scope all) and
  * withhold from everyone else; per-domain sharing rules are removed at every layer so that the
  * coalition rule holds in every domain; each state's latency is kept. Returns 0, or -1. */
 int coalition_add_variants(struct plan *plan, const char *const *state_codes, int n_states,

@@ -60,23 +60,31 @@ void ensemble_print_measures(FILE *stream, const struct ensemble_measure *rows, 
                              const struct world *base);
 
 /* Coalitions: plan variants are the 2^n masks in order (coalition_add_variants). */
+struct coalition_bootstrap;
 struct ensemble_coalitions {
     int n_states;
     int n_masks;
-    struct stats_summary *value;          /* [mask]: v(S) over replicates */
-    struct stats_summary *shapley;        /* [state] */
-    struct stats_summary *leave_gain;     /* [state] */
-    struct stats_summary *free_ride_gain; /* [state]: the other deviation (coalition.h) */
-    struct stats_summary *exclusion_cost; /* [state]: the others' cost of cutting it off */
-    struct stats_summary *side_payment;   /* [state]: Shapley value minus actual gain */
-    double shapley_sum_error;             /* |sum phi - v(grand)| of the means */
+    struct stats_summary *value;           /* [mask]: v(S) over replicates */
+    struct stats_summary *shapley;         /* [state] */
+    struct stats_summary *leave_gain;      /* [state] */
+    struct stats_summary *free_ride_gain;  /* [state]: the other deviation (coalition.h) */
+    struct stats_summary *exclusion_cost;  /* [state]: the others' cost of cutting it off */
+    struct stats_summary *side_payment;    /* [state]: Shapley value minus actual gain */
+    double shapley_sum_error;              /* |sum phi - v(grand)| of the means */
+    struct coalition_bootstrap *bootstrap; /* least core, nucleolus, structures, labels with
+                                              bootstrap intervals (coalition_bootstrap.h) */
 };
-int ensemble_coalitions_compute(const struct runner_results *results,
+int ensemble_coalitions_compute(const struct runner_results *results, const struct world *world,
                                 struct ensemble_coalitions *coalitions);
 void ensemble_coalitions_free(struct ensemble_coalitions *coalitions);
 int ensemble_write_coalitions(struct h5out *out, const struct ensemble_coalitions *coalitions,
                               const struct world *world, char *err, size_t errlen);
 void ensemble_print_coalitions(FILE *stream, const struct ensemble_coalitions *coalitions,
                                const struct plan *plan, const struct world *world);
+/* The bootstrap figures (ensemble_coalitions_core.c); called by the two above. */
+int ensemble_write_coalition_core(struct h5out *out, const struct coalition_bootstrap *bootstrap,
+                                  const struct world *world, char *err, size_t errlen);
+void ensemble_print_coalition_core(FILE *stream, const struct coalition_bootstrap *bootstrap,
+                                   const struct world *world);
 
 #endif

@@ -1,11 +1,12 @@
 /* ensemble_coalitions.c — v(S), Shapley values and gains from leaving, with paired intervals:
  * each figure is computed per replicate (all coalitions share the replicate's random numbers),
- * then summarised over replicates. */
+ * then summarised over replicates; then the bootstrap of every figure (coalition_bootstrap.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "coalition.h"
+#include "coalition_bootstrap.h"
 #include "ensemble.h"
 
 void ensemble_coalitions_free(struct ensemble_coalitions *coalitions) {
@@ -16,15 +17,25 @@ void ensemble_coalitions_free(struct ensemble_coalitions *coalitions) {
     free(coalitions->free_ride_gain);
     free(coalitions->exclusion_cost);
     free(coalitions->side_payment);
+    coalition_bootstrap_free(coalitions->bootstrap);
+    free(coalitions->bootstrap);
     memset(coalitions, 0, sizeof *coalitions);
 }
 
-int ensemble_coalitions_compute(const struct runner_results *results,
+int ensemble_coalitions_compute(const struct runner_results *results, const struct world *world,
                                 struct ensemble_coalitions *coalitions) {
     memset(coalitions, 0, sizeof *coalitions);
     int n = results->n_states, masks = 1 << n;
     size_t replicates = (size_t)results->replicates;
-    if (n > COALITION_MAX_STATES || results->n_variants != masks + n) return -1;
+    if (n > COALITION_MAX_STATES) return -1;
+    int multi = 0;
+    if (n <= COALITION_MAX_PARTITION_STATES) {
+        struct coalition_structures *structures = coalition_structures_alloc(n);
+        if (!structures) return -1;
+        multi = structures->n_multi;
+        coalition_structures_free(structures);
+    }
+    if (results->n_variants != masks + n + multi) return -1;
     coalitions->n_states = n;
     coalitions->n_masks = masks;
     size_t rows = (size_t)masks + (size_t)n; /* the coalitions, then the free-riders */
@@ -99,6 +110,23 @@ int ensemble_coalitions_compute(const struct runner_results *results,
     }
     if (status == 0)
         coalitions->shapley_sum_error = fabs(sum - coalitions->value[masks - 1].value[STATS_MEAN]);
+    /* The bootstrap over replicates needs every variant's losses, replicate-major. */
+    size_t all_rows = rows + (size_t)multi;
+    double *table = status == 0 ? malloc(replicates * all_rows * (size_t)n * sizeof *table) : NULL;
+    coalitions->bootstrap = status == 0 ? calloc(1, sizeof *coalitions->bootstrap) : NULL;
+    if (!table || !coalitions->bootstrap) status = -1;
+    for (size_t r = 0; status == 0 && r < replicates; r++)
+        for (size_t row = 0; row < all_rows; row++)
+            memcpy(table + (r * all_rows + row) * (size_t)n,
+                   runner_results_item(results, (int)row, (int)r) + (size_t)METRIC_LOSS * (size_t)n,
+                   (size_t)n * sizeof *table);
+    if (status == 0) {
+        const char *codes[COALITION_MAX_STATES];
+        for (int i = 0; i < n; i++) codes[i] = world->states[i].code;
+        status = coalition_bootstrap_compute(table, (int)replicates, (int)all_rows, n, codes,
+                                             COALITION_BOOTSTRAP_DRAWS, coalitions->bootstrap);
+    }
+    free(table);
     free(loss), free(value), free(phi), free(gain), free(value_r), free(phi_r), free(gain_r);
     free(ride_r), free(cost_r), free(pay_r), free(extra);
     if (status != 0) ensemble_coalitions_free(coalitions);
@@ -182,8 +210,13 @@ int ensemble_write_coalitions(struct h5out *out, const struct ensemble_coalition
             status = -1;
     }
     free(table), free(members), free(codes);
-    if (status != 0) snprintf(err, errlen, "%s", h5out_error(out));
-    return status;
+    if (status != 0) {
+        snprintf(err, errlen, "%s", h5out_error(out));
+        return status;
+    }
+    return coalitions->bootstrap
+               ? ensemble_write_coalition_core(out, coalitions->bootstrap, world, err, errlen)
+               : 0;
 }
 
 /* A deviation helps the deviator when the whole interval is above zero. */
@@ -255,4 +288,5 @@ void ensemble_print_coalitions(FILE *stream, const struct ensemble_coalitions *c
                  v[STATS_CI_HIGH]);
         fprintf(stream, "  size %-2d %-40s %s\n", size, plan->variants[best].label, cell);
     }
+    if (coalitions->bootstrap) ensemble_print_coalition_core(stream, coalitions->bootstrap, world);
 }

@@ -18,6 +18,7 @@ struct plan_variant {
     char **override_texts;               /* "PATH=VALUE", for the output file */
     int measure;                         /* measure index for `measures` variants, else -1 */
     unsigned long long members;          /* coalition bitmask for `coalitions` variants */
+    int package; /* 1 for a `portfolio` package: it carries the cost of its overrides' measures */
 };
 
 struct plan {

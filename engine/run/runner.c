@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include "../io/h5in.h"
+#include "phases.h"
 #include "runner.h"
 
 struct runner {
@@ -45,6 +46,14 @@ static void compile_variant(struct runner *runner, const struct scenario *base, 
          * the compiled world cannot know it was built for a measure. */
         runner->worlds[v]->active_measure = variant->measure;
         runner->worlds[v]->measure_cost = runner->worlds[v]->measures[variant->measure].cost;
+    }
+    if (runner->worlds[v] && variant->package)
+        runner->worlds[v]->measure_cost = phases_package_cost(runner->worlds[v], variant);
+    /* time-phased measures: the world of tick 0, with the later phases' worlds attached */
+    if (runner->worlds[v] &&
+        phases_attach(base, variant, &runner->worlds[v], max_memory, errors) != 0) {
+        world_free(runner->worlds[v]);
+        runner->worlds[v] = NULL;
     }
 }
 

@@ -32,7 +32,9 @@ void decode_measures(struct decoder *d, const struct tree *root) {
     s->measure_count = calloc((size_t)measures->count + 1, sizeof *s->measure_count);
     s->measure_overrides = calloc(total, sizeof *s->measure_overrides);
     if (!w->measures || !s->measure_first || !s->measure_count || !s->measure_overrides) return;
-    static const char *const keys[] = {"name", "description", "cost", "set"};
+    static const char *const keys[] = {"name",  "description", "cost",        "set",
+                                       "start", "end",         "cost_sharing"};
+    static const char *const rules[] = {"equal", "gdp", "population", "benefit"};
     for (int i = 0; i < measures->count; i++) {
         const struct tree *key = measures->keys[i], *node = measures->items[i];
         char path[512], where[512], inner[512];
@@ -45,7 +47,7 @@ void decode_measures(struct decoder *d, const struct tree *root) {
             continue;
         }
         if (!decode_is_map(d, node, path, "a measure mapping (name, cost, set)")) continue;
-        decode_check_keys(d, node, path, keys, 4);
+        decode_check_keys(d, node, path, keys, 7);
         int m = w->n_measures++;
         struct world_measure *measure = &w->measures[m];
         snprintf(measure->id, sizeof measure->id, "%s", key->text);
@@ -60,6 +62,36 @@ void decode_measures(struct decoder *d, const struct tree *root) {
         if ((value = decode_require(d, node, path, "cost", "harm units >= 0")))
             decode_nonnegative(d, value, decode_join(where, sizeof where, path, "cost"),
                                &measure->cost);
+        /* time-phased measures (docs/model.md §14.4): the window [start, end) of ticks */
+        measure->start = 0;
+        measure->end = w->ticks;
+        long long tick;
+        if ((value = tree_get(node, "start", NULL)) &&
+            decode_integer(d, value, decode_join(where, sizeof where, path, "start"), 0,
+                           w->ticks > 0 ? w->ticks - 1 : 0, &tick) == 0)
+            measure->start = (int)tick;
+        if ((value = tree_get(node, "end", NULL)) &&
+            decode_integer(d, value, decode_join(where, sizeof where, path, "end"),
+                           measure->start + 1, w->ticks > 0 ? w->ticks : 1, &tick) == 0)
+            measure->end = (int)tick;
+        measure->cost_sharing = COST_SHARING_EQUAL;
+        if ((value = tree_get(node, "cost_sharing", NULL))) {
+            decode_join(where, sizeof where, path, "cost_sharing");
+            int rule = decode_choice(d, value, where, rules, 4, "cost-sharing rule");
+            if (rule >= 0) measure->cost_sharing = rule;
+            for (int st = 0; rule >= 0 && st < w->n_states; st++) {
+                double weight = rule == COST_SHARING_GDP          ? w->states[st].gdp
+                                : rule == COST_SHARING_POPULATION ? w->states[st].population
+                                                                  : 1.0;
+                if (!(weight > 0)) {
+                    decode_fail(d, value, where,
+                                "'%s' needs states.%s.%s > 0 (expected equal or benefit, or a "
+                                "%s for every state)",
+                                rules[rule], w->states[st].code, rules[rule], rules[rule]);
+                    break;
+                }
+            }
+        }
         s->measure_first[m] = s->n_measure_overrides;
         struct tree *set =
             decode_require(d, node, path, "set", "a mapping from parameter path to value");

@@ -214,8 +214,15 @@ static void describe_cooperation(const struct scenario *s, FILE *out) {
     print_members(out, w, assistance);
     fprintf(out, "\n\nMeasures (%d)\n", w->n_measures);
     for (int m = 0; m < w->n_measures; m++) {
-        fprintf(out, "  %s (%s): cost %.6g\n", w->measures[m].id, w->measures[m].name,
-                w->measures[m].cost);
+        const struct world_measure *measure = &w->measures[m];
+        static const char *const rules[] = {"equal", "gdp", "population", "benefit"};
+        fprintf(out, "  %s (%s): cost %.6g", measure->id, measure->name, measure->cost);
+        /* the keys' defaults print nothing, so older files describe as before */
+        if (measure->cost_sharing != COST_SHARING_EQUAL)
+            fprintf(out, ", shared by %s", rules[measure->cost_sharing]);
+        if (measure->start > 0 || measure->end < w->ticks)
+            fprintf(out, ", from tick %d to %d", measure->start, measure->end - 1);
+        fputc('\n', out);
         for (int j = 0; j < s->measure_count[m]; j++) {
             const struct scenario_override *o = &s->measure_overrides[s->measure_first[m] + j];
             fprintf(out, "    set %s=%s\n", o->path, o->value);

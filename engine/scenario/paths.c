@@ -249,6 +249,8 @@ struct world *world_copy(const struct world *w) {
     struct world *c = malloc(sizeof *c);
     if (!c) return NULL;
     *c = *w;
+    c->phases = NULL; /* phases belong to one compiled variant (engine/run/phases.c) */
+    c->n_phases = 0;
     int failed = 0;
     size_t sd = (size_t)w->n_states * (size_t)w->n_domains;
     c->states = copy_array(w->states, (size_t)w->n_states, sizeof *w->states, &failed);

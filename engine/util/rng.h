@@ -40,6 +40,8 @@ enum rng_purpose {
     RNG_ADAPT = 19,         /* adaptive states' probabilistic choices per (state, period); the
                                shipped rules are deterministic and draw nothing (reserved) */
     RNG_EXPLOIT = 20,       /* detection of an exploited report, keyed like RNG_LEAK */
+    RNG_BOOTSTRAP = 21,     /* not the model's: replicate indices of the coalition bootstrap,
+                               per (draw, position) under a fixed seed (coalition_bootstrap.h) */
     RNG_PURPOSES            /* one more than the last purpose */
 };
 

@@ -140,3 +140,37 @@ Test(coalition, shapley_matches_textbook_glove_game) {
     cr_assert(fabs(phi[2] - 1.0 / 6.0) < 1e-15);
     expect_no_leaks();
 }
+
+Test(coalition, structure_variants_follow_the_free_riders) {
+    /* 5 states: 32 coalitions, 5 free-riders, then the 25 partitions with two or more blocks
+     * of two or more states, the first of which (restricted growth string 00011) is
+     * {A,B,C}{D,E}: each state shares with its own block only. */
+    const char *codes[] = {"AAA", "BBB", "CCC", "DDD", "EEE"};
+    struct plan *plan = plan_alloc(1);
+    char err[256];
+    cr_assert_eq(coalition_add_variants(plan, codes, 5, err, sizeof err), 0);
+    cr_assert_eq(plan->n_variants, 32 + 5 + 25);
+    const struct plan_variant *v = &plan->variants[37];
+    cr_assert_str_eq(v->label, "{AAA,BBB,CCC}{DDD,EEE}");
+    cr_assert_eq(v->members, 0u);
+    int checked = 0;
+    for (int i = 0; i < v->n_overrides; i++) {
+        const char *text = v->override_texts[i];
+        if (strcmp(text, "states.AAA.sharing.agreements.CCC=1") == 0 ||
+            strcmp(text, "states.EEE.sharing.agreements.DDD=1") == 0 ||
+            strcmp(text, "states.AAA.sharing.agreements.DDD=0") == 0 ||
+            strcmp(text, "states.DDD.sharing.agreements.BBB=0") == 0)
+            checked++;
+        cr_assert(strcmp(text, "states.CCC.sharing.agreements.EEE=1") != 0, "%s", text);
+    }
+    cr_assert_eq(checked, 4);
+    cr_assert_str_eq(plan->variants[61].label, "{AAA}{BBB,EEE}{CCC,DDD}");
+    plan_free(plan);
+    /* 7 states: no structure variants (Bell(7) = 877) */
+    const char *seven[] = {"S1", "S2", "S3", "S4", "S5", "S6", "S7"};
+    plan = plan_alloc(1);
+    cr_assert_eq(coalition_add_variants(plan, seven, 7, err, sizeof err), 0);
+    cr_assert_eq(plan->n_variants, 128 + 7);
+    plan_free(plan);
+    expect_no_leaks();
+}
