@@ -55,11 +55,11 @@ struct sensitivity_sobol {
  * ST_i = (1/2N) sum_r (f(A_r) - f(AB_r^i))^2 / V          (Jansen 1999, Table 2 (f))
  * V the variance of the 2N values f(A), f(B) (divided by 2N). f(B) is centred by their mean m
  * first, (f(B) - m): this leaves the expectation unchanged (E f(AB^i) = E f(A)) and keeps the
- * estimator's variance from growing with the outcome's mean (harm in the thousands). f holds the outputs at the
- * design's points (sensitivity_saltelli_design's order). Intervals: `n_bootstrap` resamples of
- * the N base rows with replacement (one Philox stream from `seed`), percentile interval at
- * `level` (e.g. 0.95); n_bootstrap = 0 gives low = high = value, se = 0. Returns 0, or -1
- * (bad sizes, out of memory, or V = 0: f does not vary, every index is undefined). */
+ * estimator's variance from growing with the outcome's mean (harm in the thousands). f holds the
+ * outputs at the design's points (sensitivity_saltelli_design's order). Intervals: `n_bootstrap`
+ * resamples of the N base rows with replacement (one Philox stream from `seed`), percentile
+ * interval at `level` (e.g. 0.95); n_bootstrap = 0 gives low = high = value, se = 0. Returns 0, or
+ * -1 (bad sizes, out of memory, or V = 0: f does not vary, every index is undefined). */
 int sensitivity_sobol_alloc(struct sensitivity_sobol *out, const double *f, int k, int n_base,
                             int n_bootstrap, double level, unsigned long long seed);
 void sensitivity_sobol_free(struct sensitivity_sobol *sobol);
