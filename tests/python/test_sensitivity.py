@@ -15,7 +15,7 @@ SOURCE_ROOT = os.environ.get(
 C5SIM = os.environ.get("C5SIM", os.path.join(SOURCE_ROOT, "build", "engine", "cli", "c5sim"))
 TOY = os.path.join(SOURCE_ROOT, "tests", "scenarios", "sensitivity_toy.yaml")
 BASELINE = os.path.join(SOURCE_ROOT, "scenarios", "c5-baseline.yaml")
-DESIGN = os.path.join(SOURCE_ROOT, "scenarios", "c5-uncertainty.yaml")
+DESIGN = os.path.join(SOURCE_ROOT, "scenarios", "designs", "c5-uncertainty.yaml")
 
 # The toy's factors: rate ~ U(1, 3), severity mean ~ U(1, 5), independent.
 RATE, SEVERITY = (1.0, 3.0), (1.0, 5.0)
