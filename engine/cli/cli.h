@@ -57,6 +57,8 @@ int cmd_sensitivity(int argc, char **argv);
 void cmd_sensitivity_help(FILE *stream);
 int cmd_portfolio(int argc, char **argv);
 void cmd_portfolio_help(FILE *stream);
+int cmd_equilibrium(int argc, char **argv);
+void cmd_equilibrium_help(FILE *stream);
 int cmd_report(int argc, char **argv);
 void cmd_report_help(FILE *stream);
 int cmd_study(int argc, char **argv);

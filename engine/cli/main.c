@@ -29,6 +29,8 @@ const struct cli_command cli_commands[] = {
      cmd_sensitivity, cmd_sensitivity_help},
     {"portfolio", "run every package of measures; best package per budget, frontier, interactions",
      cmd_portfolio, cmd_portfolio_help},
+    {"equilibrium", "the sharing game: equilibria, optimum, price of anarchy, transfers",
+     cmd_equilibrium, cmd_equilibrium_help},
     {"report", "write figures and a report from an output file (Python analysis tools)", cmd_report,
      cmd_report_help},
     {"study", "run a shipped experiment: its runs, figures and verdict (analysis/c5study)",

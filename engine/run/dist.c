@@ -69,6 +69,16 @@ int dist_all_ok(int ok) {
     return all;
 }
 
+int dist_broadcast(void *data, size_t bytes) {
+    if (!dist_started || world_size == 1) return 0;
+    for (size_t from = 0; from < bytes; from += (size_t)1 << 30) {
+        size_t n = bytes - from < (size_t)1 << 30 ? bytes - from : (size_t)1 << 30;
+        if (MPI_Bcast((char *)data + from, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+            return -1;
+    }
+    return 0;
+}
+
 static void pause_briefly(void) {
     /* Polling with a pause instead of a blocking receive: Open MPI's blocking calls spin, which
      * would take a core from the computing threads. */
@@ -703,6 +713,11 @@ int dist_size(void) {
 }
 int dist_all_ok(int ok) {
     return ok != 0;
+}
+
+int dist_broadcast(void *data, size_t bytes) {
+    (void)data, (void)bytes;
+    return 0;
 }
 
 int dist_execute(struct runner *runner, const struct runner_options *options, const long *items,

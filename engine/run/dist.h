@@ -28,6 +28,10 @@ int dist_size(void); /* 1 without MPI */
  * step that only some ranks do, e.g. rank 0 creating the output file). */
 int dist_all_ok(int ok);
 
+/* Collective: every rank receives rank 0's `bytes` bytes at `data` (a no-op in one process).
+ * For commands whose next plan depends on the last one's results (equilibrium). Returns 0 or -1. */
+int dist_broadcast(void *data, size_t bytes);
+
 /* Run the listed items over every rank. On rank 0 (or alone): as runner_execute_items() without
  * hooks: 0 all done, 1 stopped (the items written are a prefix of the list), -1 failed with err
  * (a failure on another rank reads "rank R: reason"). On other ranks: 0 when the work is over

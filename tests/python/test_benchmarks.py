@@ -377,6 +377,13 @@ def test_quick_reports_timed(quick_result):
         assert reports[key]["unit"] == "s" and reports[key]["better"] == "lower"
 
 
+def test_quick_equilibrium_timed(quick_result):
+    equilibrium = quick_result["equilibrium"]
+    assert equilibrium["scenario"] == "tests/scenarios/equilibrium_toy.yaml"
+    assert equilibrium["profiles"] == 121 + 22  # the toy's grid is exhaustive, plus exclusions
+    assert 0 < equilibrium["wall_seconds"]["mean"] < 120
+
+
 def test_quick_sensitivity_study(quick_result):
     study = quick_result["sensitivity"]
     assert study["factors"] == 8 and study["base_samples"] == 8 and study["points"] == 80
@@ -391,7 +398,7 @@ def test_quick_targets_listed(quick_result):
                             "engine_over_reference_channels_1e5", "cost_growth_1e3_1e6",
                             "ensemble_efficiency_2", "ensemble_efficiency_2_with_output",
                             "large_run_efficiency_2", "large_run_cpu_2_over_1",
-                            "hdf5_share_sweep", "quickstart_reports",
+                            "hdf5_share_sweep", "quickstart_reports", "equilibrium_baseline",
                             "sensitivity_8_factors_seconds", "sensitivity_8_factors_interval"}
     for target in targets.values():
         assert target["reliable"] in (True, False, None)
@@ -400,8 +407,8 @@ def test_quick_targets_listed(quick_result):
     for name in ("engine_over_floor_1e5", "engine_over_reference_1e5",
                  "engine_over_reference_channels_1e5", "cost_growth_1e3_1e6",
                  "large_run_efficiency_2", "large_run_cpu_2_over_1",
-                 "hdf5_share_sweep", "quickstart_reports", "sensitivity_8_factors_seconds",
-                 "sensitivity_8_factors_interval"):
+                 "hdf5_share_sweep", "quickstart_reports", "equilibrium_baseline",
+                 "sensitivity_8_factors_seconds", "sensitivity_8_factors_interval"):
         assert targets[name]["applies"] is False and targets[name]["met"] is None
     for name in ("ensemble_efficiency_2", "ensemble_efficiency_2_with_output"):
         two_threads = quick_result["machine"]["cores"] >= 2

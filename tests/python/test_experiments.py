@@ -176,3 +176,15 @@ def test_leaks_placebo_without_punishment_deters_nothing(quick):
         for metric in ("exploit_gain", "exploits", "reports_shared", "harm"):
             change = placebo[arm][metric]
             assert change["low"] == change["mean"] == change["high"] == 0, (arm, metric)
+
+
+def test_free_riding_placebo_makes_the_optimum_an_equilibrium(quick):
+    arms = quick("free_riding")["arms"]
+    main, placebo = arms[0]["numbers"], arms[1]["numbers"]
+    assert main["equilibria"], "the search finds an equilibrium of the sharing game"
+    # With sharing free for its sender, no deviation from the optimum costs the deviator
+    # anything it could detect: the optimum is among the equilibria, the gap exactly 0.
+    assert placebo["optimum"] in placebo["equilibria"]
+    gap = placebo["price_of_stability"]
+    assert gap["low"] == gap["mean"] == gap["high"] == 0
+    assert arms[1]["parts"]["best_equilibrium_short_of_optimum"] == 0

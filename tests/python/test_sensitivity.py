@@ -2,7 +2,7 @@
 scenario whose expected harm is a known function of two factors (tests/scenarios/
 sensitivity_toy.yaml: harm = c x rate x severity, no detection), the paired outcome of a measure,
 the refusal of a design/effect collision, bad input, and sweep --lhs sampling the scenario's
-uncertainty: block (docs/model.md §14 derives the closed forms)."""
+uncertainty: block (docs/model.md §17 derives the closed forms)."""
 import os
 import subprocess
 
@@ -26,7 +26,7 @@ def c5sim(*args):
 
 
 def product_indices(x1, x2):
-    """Sobol' indices of f = c X1 X2 for independent uniforms (docs/model.md §14)."""
+    """Sobol' indices of f = c X1 X2 for independent uniforms (docs/model.md §17)."""
     m1, m2 = sum(x1) / 2, sum(x2) / 2
     v1, v2 = (x1[1] - x1[0]) ** 2 / 12, (x2[1] - x2[0]) ** 2 / 12
     part1, part2, both = v1 * m2 ** 2, v2 * m1 ** 2, v1 * v2

@@ -31,8 +31,8 @@ Test(cli, version_prints_meson_version) {
 Test(cli, help_lists_every_command_and_exit_codes) {
     char out[8192];
     cr_assert_eq(run_c5sim("--help", out, sizeof out), 0);
-    const char *names[] = {"validate",   "describe", "run",    "sweep",    "measures",
-                           "coalitions", "report",   "robust", "portfolio"};
+    const char *names[] = {"validate",   "describe", "run",    "sweep",     "measures",
+                           "coalitions", "report",   "robust", "portfolio", "equilibrium"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         cr_assert(strstr(out, names[i]) != NULL, "missing %s in: %s", names[i], out);
     cr_assert(strstr(out, "130") != NULL);
