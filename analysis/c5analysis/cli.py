@@ -40,6 +40,29 @@ def _percent(text):
     return value
 
 
+def _sensitivity_report(args, fail):
+    from .load import C5FileError
+    from .sensitivity import build
+
+    out_dir = args.output or os.path.splitext(args.file)[0] + "_report"
+    log = None if args.quiet else (lambda line: print(line, file=sys.stderr))
+    try:
+        md_path = build(args.file, out_dir, svg=args.svg, log=log)
+    except C5FileError as error:
+        return fail(EXIT_USAGE, str(error))
+    except OSError as error:
+        return fail(EXIT_RUNTIME, f"cannot write the report in {out_dir}: {error}")
+    except (KeyError, ValueError, IndexError, TypeError) as error:
+        if os.environ.get("C5REPORT_DEBUG"):
+            raise
+        return fail(EXIT_USAGE, f"{args.file}: malformed /sensitivity ({type(error).__name__}: "
+                                f"{error}); C5REPORT_DEBUG=1 shows where")
+    print(f"report: {os.path.abspath(md_path)}")
+    if not args.quiet:
+        print(f"report: {os.path.abspath(os.path.join(out_dir, 'report.html'))}")
+    return EXIT_OK
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
     from .load import C5FileError, load
@@ -48,6 +71,10 @@ def main(argv=None):
         print(f"c5report: error: {message}", file=sys.stderr)
         return code
 
+    from .sensitivity import is_sensitivity_file
+
+    if is_sensitivity_file(args.file):  # c5sim sensitivity: its own report (sensitivity.py)
+        return _sensitivity_report(args, fail)
     try:
         results = load(args.file)
     except C5FileError as error:

@@ -53,6 +53,8 @@ int cmd_robust(int argc, char **argv);
 void cmd_robust_help(FILE *stream);
 int cmd_coalitions(int argc, char **argv);
 void cmd_coalitions_help(FILE *stream);
+int cmd_sensitivity(int argc, char **argv);
+void cmd_sensitivity_help(FILE *stream);
 int cmd_portfolio(int argc, char **argv);
 void cmd_portfolio_help(FILE *stream);
 int cmd_equilibrium(int argc, char **argv);

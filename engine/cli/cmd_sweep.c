@@ -13,7 +13,8 @@ void cmd_sweep_help(FILE *stream) {
             "usage: c5sim sweep SCENARIO --vary PATH=A:B:STEP|PATH=V1,V2,... [--vary ...]\n"
             "                   [--reference LABEL] [common options]\n"
             "       c5sim sweep SCENARIO --lhs N --range PATH=A:B[:int] [--range ...]\n"
-            "                   [--reference LABEL] [common options]\n\n"
+            "                   [--reference LABEL] [common options]\n"
+            "       c5sim sweep SCENARIO --lhs N [--uncertainty FILE] [common options]\n\n"
             "Run the grid of every combination of the --vary values (the first axis varies\n"
             "slowest), each variant with the same seed and replicate indices, so differences\n"
             "between variants are paired (common random numbers). A:B:STEP is inclusive of B;\n"
@@ -28,14 +29,20 @@ void cmd_sweep_help(FILE *stream) {
             "matched across parameters at random), seeded from the run seed (-s): the same seed\n"
             "gives the same design. Every point is a variant (its overrides are the point) and\n"
             "the whole design is stored in the output as /design [point, parameter] with the\n"
-            "parameter names in /design_parameter.\n\n"
+            "parameter names in /design_parameter. Without --range, the factors are those of\n"
+            "--uncertainty FILE or else of the scenario's uncertainty: block\n"
+            "(docs/scenario-format.md, \"Uncertainty\"); a choice factor's value is stored as\n"
+            "its position in the attribute levels_<j>.\n\n"
             "Sweep options:\n"
             "      --vary SPEC      PATH=A:B:STEP (numbers) or PATH=V1,V2,... (repeatable)\n"
             "      --lhs N          Latin hypercube of N points over the --range declarations\n"
             "      --range SPEC     PATH=A:B (uniform on [A, B]), PATH=A:B:int (integers A..B),\n"
             "                       PATH=loguniform:A:B, PATH=triangular:A:MODE:B or\n"
-            "                       PATH=normal:MEAN:SD:A:B (truncated to [A, B]);\n"
+            "                       PATH=normal:MEAN:SD:A:B (truncated to [A, B]) or\n"
+            "                       PATH=choice:V1,V2,...[:W1,W2,...] (weighted values);\n"
+            "                       PATH*=... scales, PATH+=... shifts the file's value;\n"
             "                       repeatable; only with --lhs, not with --vary\n"
+            "      --uncertainty FILE  the factors of FILE's uncertainty: block (with --lhs)\n"
             "      --reference L    label of the reference variant, e.g. 'sharing.level=0'\n\n");
     run_options_help(stream, 0);
     fprintf(
@@ -60,7 +67,15 @@ static struct {
     char *command_line; /* the full command line, --lhs and --range included */
     int grid;           /* design holds the --vary grid (method "grid"), not a sample */
     char *levels[RUN_OPTIONS_MAX_LIST]; /* text axes: their values, comma-joined; else NULL */
+    const char *uncertainty;            /* --uncertainty FILE */
 } sweep_design;
+
+/* A sampled design's choice factors: their values as levels_<j>, as for a grid's text axes. */
+static void record_choice_levels(void) {
+    const struct plan_design *design = &sweep_design.design;
+    for (int j = 0; design->levels && j < design->n_parameters && j < RUN_OPTIONS_MAX_LIST; j++)
+        if (design->levels[j]) sweep_design.levels[j] = strdup(design->levels[j]);
+}
 
 /* A grid sweep's points as a design too, so that readers get one numeric column per swept
  * parameter instead of parsing labels: numbers at their values, a text axis (withhold,full)
@@ -120,23 +135,29 @@ static int build_design(struct run_session *session) {
     if (session->options->n_varies > 0)
         return cli_usage_error("sweep", "--lhs samples the --range declarations; it cannot be "
                                         "combined with --vary");
-    if (sweep_design.n_ranges == 0)
-        return cli_usage_error("sweep", "--lhs needs at least one --range PATH=A:B");
-    struct plan_range ranges[RUN_OPTIONS_MAX_LIST];
+    struct plan_range *ranges = NULL;
     char err[512];
-    int n_ranges = 0, code = 0;
-    for (int i = 0; i < sweep_design.n_ranges && code == 0; i++) {
-        if (plan_range_parse(sweep_design.ranges[i], &ranges[n_ranges], err, sizeof err) != 0)
-            code = cli_usage_error("sweep", "%s", err);
-        else
-            n_ranges++;
+    struct scenario_errors errors = {0};
+    int n_ranges = 0, code = plan_declared_ranges(session->base, sweep_design.uncertainty,
+                                                  sweep_design.ranges, sweep_design.n_ranges,
+                                                  &ranges, &n_ranges, &errors, err, sizeof err);
+    if (code == -1) code = cli_usage_error("sweep", "%s", err);
+    if (code == -2) {
+        scenario_errors_print(&errors, stderr);
+        code = EXIT_USAGE;
     }
+    scenario_errors_clear(&errors);
+    if (code == 0 && n_ranges == 0)
+        code = cli_usage_error("sweep", "--lhs needs at least one --range PATH=A:B, an "
+                                        "--uncertainty FILE or the scenario's uncertainty: block");
     if (code == 0 && plan_design_lhs(&sweep_design.design, ranges, n_ranges, sweep_design.points,
                                      session->base_world->seed, err, sizeof err) != 0)
         code = cli_usage_error("sweep", "%s", err);
     if (code == 0 && plan_add_design(session->plan, &sweep_design.design, err, sizeof err) < 0)
         code = cli_usage_error("sweep", "%s", err);
     for (int i = 0; i < n_ranges; i++) plan_range_free(&ranges[i]);
+    free(ranges);
+    if (code == 0) record_choice_levels();
     return code;
 }
 
@@ -147,8 +168,9 @@ static int build_plan(struct run_session *session) {
         if (code != 0) return code;
         return select_reference(session);
     }
-    if (sweep_design.n_ranges > 0)
-        return cli_usage_error("sweep", "--range declares a sampled design: add --lhs N");
+    if (sweep_design.n_ranges > 0 || sweep_design.uncertainty)
+        return cli_usage_error("sweep", "%s declares a sampled design: add --lhs N",
+                               sweep_design.n_ranges > 0 ? "--range" : "--uncertainty");
     if (options->n_varies == 0)
         return cli_usage_error("sweep", "at least one --vary PATH=... (or --lhs N with --range) "
                                         "is needed");
@@ -222,11 +244,13 @@ static int take_design_options(int argc, char **argv, int *rest_argc, char **res
         const char *arg = argv[i], *value = NULL;
         int is_lhs = strcmp(arg, "--lhs") == 0 || strncmp(arg, "--lhs=", 6) == 0;
         int is_range = strcmp(arg, "--range") == 0 || strncmp(arg, "--range=", 8) == 0;
+        int is_uncertainty =
+            strcmp(arg, "--uncertainty") == 0 || strncmp(arg, "--uncertainty=", 14) == 0;
         if (strcmp(arg, "--") == 0) {
             while (i < argc) rest[n++] = argv[i++];
             break;
         }
-        if (!is_lhs && !is_range) {
+        if (!is_lhs && !is_range && !is_uncertainty) {
             rest[n++] = argv[i];
             continue;
         }
@@ -237,7 +261,9 @@ static int take_design_options(int argc, char **argv, int *rest_argc, char **res
             value = argv[++i];
         else
             return cli_usage_error("sweep", "%s needs a value", arg);
-        if (is_lhs) {
+        if (is_uncertainty) {
+            sweep_design.uncertainty = value;
+        } else if (is_lhs) {
             char *end;
             errno = 0;
             long points = strtol(value, &end, 10);
@@ -275,7 +301,7 @@ int cmd_sweep(int argc, char **argv) {
     int rest_argc = 0;
     int code = take_design_options(argc, argv, &rest_argc, rest);
     if (code == 0) {
-        if (sweep_design.points > 0 || sweep_design.n_ranges > 0)
+        if (sweep_design.points > 0 || sweep_design.n_ranges > 0 || sweep_design.uncertainty)
             sweep_design.command_line = run_options_command_line(argc, argv);
         code = run_command_main(&command, rest_argc, rest);
     }

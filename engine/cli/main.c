@@ -25,6 +25,8 @@ const struct cli_command cli_commands[] = {
      cmd_robust_help},
     {"coalitions", "run every coalition of states; Shapley values and gains from leaving",
      cmd_coalitions, cmd_coalitions_help},
+    {"sensitivity", "Sobol' or Morris sensitivity of an outcome to the declared uncertainty",
+     cmd_sensitivity, cmd_sensitivity_help},
     {"portfolio", "run every package of measures; best package per budget, frontier, interactions",
      cmd_portfolio, cmd_portfolio_help},
     {"equilibrium", "the sharing game: equilibria, optimum, price of anarchy, transfers",

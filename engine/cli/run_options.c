@@ -377,7 +377,7 @@ static int run_command_body(const struct run_command *command, int argc, char **
     code = command->build_plan(&session);
     if (code != 0) goto done;
 
-    runner = runner_alloc(base, session.plan, options.max_memory, &errors);
+    runner = runner_alloc_threads(base, session.plan, options.max_memory, options.threads, &errors);
     if (!runner) {
         scenario_errors_print(&errors, stderr);
         scenario_errors_clear(&errors);
@@ -471,7 +471,8 @@ static int run_command_body(const struct run_command *command, int argc, char **
         goto done;
     }
     code = command->report(&session);
-    if (code == 0 && session.plan->replicates < RUN_FEW_REPLICATES && !options.quiet)
+    if (code == 0 && session.plan->replicates < RUN_FEW_REPLICATES && !options.quiet &&
+        !command->few_replicates_ok)
         /* With a handful of replicates the t-intervals above are wide and symmetric, so harm
          * bounds can print below 0; say so rather than let them read as findings. */
         fprintf(stderr,

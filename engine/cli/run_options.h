@@ -61,6 +61,9 @@ struct run_command {
     /* Write the command's own datasets (out may be NULL) and print its tables on stdout after
      * a complete run. Return 0 or an exit code after printing a message. */
     int (*report)(struct run_session *session);
+    /* 1: no warning about few replicates per variant (the command's intervals are not over
+     * replicates, e.g. sensitivity's bootstrap over design points) */
+    int few_replicates_ok;
 };
 
 /* The whole life of a command that runs; returns the process exit code. */

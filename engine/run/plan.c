@@ -289,7 +289,167 @@ enum { PLAN_DESIGN_DIGITS = 10 };
 void plan_range_free(struct plan_range *range) {
     if (!range) return;
     free(range->path);
+    for (int i = 0; range->choices && i < range->n_choices; i++) free(range->choices[i]);
+    free(range->choices);
+    free(range->weights);
     memset(range, 0, sizeof *range);
+}
+
+int plan_range_copy(struct plan_range *copy, const struct plan_range *range) {
+    *copy = *range;
+    copy->path = NULL, copy->choices = NULL, copy->weights = NULL;
+    int ok = (copy->path = strdup(range->path ? range->path : "")) != NULL;
+    if (ok && range->n_choices > 0) {
+        copy->choices = calloc((size_t)range->n_choices, sizeof *copy->choices);
+        ok = copy->choices != NULL;
+        for (int i = 0; ok && i < range->n_choices; i++)
+            ok = (copy->choices[i] = strdup(range->choices[i])) != NULL;
+    }
+    if (ok && range->weights) {
+        copy->weights = malloc((size_t)range->n_choices * sizeof *copy->weights);
+        ok = copy->weights != NULL;
+        if (ok)
+            memcpy(copy->weights, range->weights, (size_t)range->n_choices * sizeof *copy->weights);
+    }
+    if (!ok) {
+        copy->n_choices = copy->choices ? range->n_choices : 0;
+        plan_range_free(copy);
+        return -1;
+    }
+    return 0;
+}
+
+_Static_assert((int)SCENARIO_FACTOR_UNIFORM == PLAN_UNIFORM &&
+                   (int)SCENARIO_FACTOR_INTEGER == PLAN_INTEGER &&
+                   (int)SCENARIO_FACTOR_LOGUNIFORM == PLAN_LOGUNIFORM &&
+                   (int)SCENARIO_FACTOR_TRIANGULAR == PLAN_TRIANGULAR &&
+                   (int)SCENARIO_FACTOR_NORMAL == PLAN_NORMAL &&
+                   (int)SCENARIO_FACTOR_CHOICE == PLAN_CHOICE,
+               "scenario factors and plan ranges number the distributions alike");
+
+int plan_range_from_factor(struct plan_range *range, const struct scenario_factor *factor) {
+    struct plan_range view = {
+        .path = factor->path,
+        .low = factor->low,
+        .high = factor->high,
+        .integer = factor->kind == SCENARIO_FACTOR_INTEGER,
+        .kind = factor->kind, /* the two enums number the distributions alike */
+        .mode = factor->mode,
+        .mean = factor->mean,
+        .sd = factor->sd,
+        .n_choices = factor->n_choices,
+        .choices = factor->choices,
+        .weights = factor->weights,
+    };
+    return plan_range_copy(range, &view);
+}
+
+int plan_declared_ranges(const struct scenario *scenario, const char *file,
+                         const char *const *texts, int n_texts, struct plan_range **ranges, int *n,
+                         struct scenario_errors *errors, char *err, size_t errlen) {
+    *ranges = NULL, *n = 0;
+    if (n_texts > 0 && file) {
+        snprintf(err, errlen, "--range and --uncertainty both declare the factors: give one");
+        return -1;
+    }
+    const struct scenario_factor *factors = NULL;
+    struct scenario_factor *loaded = NULL;
+    int count = n_texts;
+    if (n_texts == 0 && file) {
+        loaded = scenario_uncertainty_load(scenario, file, &count, errors);
+        if (!loaded && count == 0 && errors->count > 0) return -2;
+        factors = loaded;
+    } else if (n_texts == 0) {
+        count = scenario_uncertainty(scenario, &factors);
+    }
+    if (count == 0) {
+        scenario_factors_free(loaded, 0);
+        return 0;
+    }
+    *ranges = calloc((size_t)count, sizeof **ranges);
+    int status = *ranges ? 0 : -1;
+    if (status != 0) snprintf(err, errlen, "out of memory");
+    for (int i = 0; status == 0 && i < count; i++) {
+        if (n_texts > 0)
+            status = plan_range_parse(texts[i], &(*ranges)[i], err, errlen);
+        else if ((status = plan_range_from_factor(&(*ranges)[i], &factors[i])) != 0)
+            snprintf(err, errlen, "out of memory");
+        if (status == 0) *n = i + 1;
+    }
+    scenario_factors_free(loaded, n_texts == 0 && file ? count : 0);
+    if (status != 0) {
+        for (int i = 0; i < *n; i++) plan_range_free(&(*ranges)[i]);
+        free(*ranges);
+        *ranges = NULL, *n = 0;
+    }
+    return status;
+}
+
+int plan_range_choice_index(const struct plan_range *range, double u) {
+    double total = 0, cumulative = 0;
+    for (int i = 0; i < range->n_choices; i++) total += range->weights ? range->weights[i] : 1;
+    for (int i = 0; i < range->n_choices; i++) {
+        cumulative += range->weights ? range->weights[i] : 1;
+        if (u * total < cumulative) return i;
+    }
+    return range->n_choices > 0 ? range->n_choices - 1 : 0;
+}
+
+/* Split a comma-separated list into its items (each non-empty, at most PLAN_MAX_CHOICES). */
+static int split_list(const char *text, size_t length, char ***items, int *count) {
+    *items = NULL, *count = 0;
+    const char *end = text + length;
+    for (const char *s = text; s <= end;) {
+        const char *comma = memchr(s, ',', (size_t)(end - s));
+        size_t n = comma ? (size_t)(comma - s) : (size_t)(end - s);
+        if (n == 0 || n >= 64 || *count >= PLAN_MAX_CHOICES) return -1;
+        char **grown = realloc(*items, (size_t)(*count + 1) * sizeof *grown);
+        if (!grown) return -1;
+        *items = grown;
+        if (!((*items)[*count] = strndup(s, n))) return -1;
+        (*count)++;
+        if (!comma) break;
+        s = comma + 1;
+    }
+    return 0;
+}
+
+static void free_list(char **items, int count) {
+    for (int i = 0; i < count; i++) free(items[i]);
+    free(items);
+}
+
+/* PATH=choice:V1,V2,...[:W1,W2,...] */
+static int parse_choice(const char *text, const char *spec, struct plan_range *range, char *err,
+                        size_t errlen) {
+    const char *values = spec + strlen("choice:");
+    const char *colon = strchr(values, ':');
+    size_t length = colon ? (size_t)(colon - values) : strlen(values);
+    char **weights = NULL;
+    int n_weights = 0, ok = 1;
+    if (split_list(values, length, &range->choices, &range->n_choices) != 0) {
+        snprintf(err, errlen,
+                 "--range '%s': expected PATH=choice:V1,V2,... with 1..%d non-empty "
+                 "values of at most 63 characters (and optionally :W1,W2,... their weights)",
+                 text, PLAN_MAX_CHOICES);
+        ok = 0;
+    }
+    if (ok && colon) {
+        range->weights = malloc((size_t)range->n_choices * sizeof *range->weights);
+        ok = range->weights &&
+             split_list(colon + 1, strlen(colon + 1), &weights, &n_weights) == 0 &&
+             n_weights == range->n_choices;
+        for (int i = 0; ok && i < n_weights; i++)
+            ok = parse_number(weights[i], &range->weights[i]) && range->weights[i] > 0;
+        if (!ok)
+            snprintf(err, errlen, "--range '%s': the weights must be %d numbers > 0, one per value",
+                     text, range->n_choices);
+    }
+    free_list(weights, n_weights);
+    range->kind = PLAN_CHOICE;
+    range->low = 0;
+    range->high = range->n_choices > 0 ? range->n_choices - 1 : 0;
+    return ok ? 0 : -1;
 }
 
 /* Split `spec` at ':' into at most `max` fields; returns their count, or -1 if one is too long
@@ -309,13 +469,23 @@ static int split_fields(const char *spec, char fields[][64], int max) {
 
 int plan_range_parse(const char *text, struct plan_range *range, char *err, size_t errlen) {
     static const char *const usage =
-        "expected PATH=A:B, PATH=A:B:int, PATH=loguniform:A:B, PATH=triangular:A:MODE:B or "
-        "PATH=normal:MEAN:SD:A:B";
+        "expected PATH=A:B, PATH=A:B:int, PATH=loguniform:A:B, PATH=triangular:A:MODE:B, "
+        "PATH=normal:MEAN:SD:A:B or PATH=choice:V1,V2,...";
     memset(range, 0, sizeof *range);
     const char *equals = strchr(text, '=');
     if (!equals || equals == text) {
         snprintf(err, errlen, "--range '%s': %s", text, usage);
         return -1;
+    }
+    if (strncmp(equals + 1, "choice:", 7) == 0) {
+        if (parse_choice(text, equals + 1, range, err, errlen) != 0 ||
+            !(range->path = strndup(text, (size_t)(equals - text)))) {
+            if (range->n_choices > 0 && !range->path && !err[0])
+                snprintf(err, errlen, "out of memory");
+            plan_range_free(range);
+            return -1;
+        }
+        return 0;
     }
     char fields[6][64];
     int n = split_fields(equals + 1, fields, 6), ok = n >= 2;
@@ -393,6 +563,8 @@ double plan_range_quantile(const struct plan_range *range, double u) {
             double x = range->mean + gsl_cdf_gaussian_Pinv(low + u * (high - low), range->sd);
             return x < a ? a : x > b ? b : x;
         }
+        case PLAN_CHOICE:
+            return plan_range_choice_index(range, u);
         default:
             return a + (b - a) * u;
     }
@@ -401,9 +573,36 @@ double plan_range_quantile(const struct plan_range *range, double u) {
 void plan_design_free(struct plan_design *design) {
     if (!design) return;
     for (int j = 0; design->names && j < design->n_parameters; j++) free(design->names[j]);
+    for (int j = 0; design->levels && j < design->n_parameters; j++) free(design->levels[j]);
+    free(design->levels);
     free(design->names);
     free(design->values);
     memset(design, 0, sizeof *design);
+}
+
+int plan_design_set_levels(struct plan_design *design, int j, const struct plan_range *range) {
+    if (!design->levels && !(design->levels = calloc((size_t)design->n_parameters, sizeof(char *))))
+        return -1;
+    size_t length = 1;
+    for (int i = 0; i < range->n_choices; i++) length += strlen(range->choices[i]) + 1;
+    free(design->levels[j]);
+    if (!(design->levels[j] = calloc(length, 1))) return -1;
+    for (int i = 0; i < range->n_choices; i++) {
+        if (i > 0) strcat(design->levels[j], ",");
+        strcat(design->levels[j], range->choices[i]);
+    }
+    return 0;
+}
+
+/* The i-th comma-separated item of `list` into out (empty when there is none). */
+static void list_item(const char *list, int i, char *out, size_t size) {
+    const char *s = list;
+    for (; i > 0 && s; i--) {
+        s = strchr(s, ',');
+        if (s) s++;
+    }
+    size_t n = s ? strcspn(s, ",") : 0;
+    snprintf(out, size, "%.*s", (int)n, s ? s : "");
 }
 
 /* The value as its override text reads, so that /design equals what the variants applied. */
@@ -435,6 +634,8 @@ int plan_design_lhs(struct plan_design *design, const struct plan_range *ranges,
     design->n_parameters = ok ? n_ranges : 0;
     design->n_points = n_points;
     for (int j = 0; ok && j < n_ranges; j++) ok = (design->names[j] = strdup(ranges[j].path)) != 0;
+    for (int j = 0; ok && j < n_ranges; j++)
+        if (ranges[j].kind == PLAN_CHOICE) ok = plan_design_set_levels(design, j, &ranges[j]) == 0;
     if (ok) {
         /* One stream per parameter, so adding a range leaves the earlier columns unchanged. */
         uint64_t key = rng_key(seed, 0, PLAN_DESIGN_PURPOSE);
@@ -450,6 +651,9 @@ int plan_design_lhs(struct plan_design *design, const struct plan_range *ranges,
                 double value;
                 if (range->integer)
                     value = low + floor((double)strata[p] * (width + 1) / n_points);
+                else if (range->kind == PLAN_CHOICE)
+                    value = plan_range_choice_index(
+                        range, ((double)strata[p] + gsl_rng_uniform(rng)) / n_points);
                 else if (range->kind == PLAN_UNIFORM) /* as before the other kinds existed */
                     value = fmin(fmax(design_rounded(
                                           low + width * ((double)strata[p] + gsl_rng_uniform(rng)) /
@@ -492,8 +696,11 @@ int plan_add_design(struct plan *plan, const struct plan_design *design, char *e
         size_t used = 0;
         label[0] = '\0';
         for (int j = 0; j < m; j++) {
-            snprintf(texts[j], sizeof texts[j], "%.*g", PLAN_DESIGN_DIGITS,
-                     design->values[(size_t)p * (size_t)m + (size_t)j]);
+            double value = design->values[(size_t)p * (size_t)m + (size_t)j];
+            if (design->levels && design->levels[j])
+                list_item(design->levels[j], (int)value, texts[j], sizeof texts[j]);
+            else
+                snprintf(texts[j], sizeof texts[j], "%.*g", PLAN_DESIGN_DIGITS, value);
             if (strcmp(texts[j], "-0") == 0) strcpy(texts[j], "0");
             overrides[j].path = design->names[j];
             overrides[j].value = texts[j];

@@ -69,14 +69,21 @@ int plan_add_grid(struct plan *plan, const struct plan_axis *axes, int n_axes, c
  *   PATH=loguniform:A:B         log-uniform on [A, B], 0 < A (rates, factors of ten apart)
  *   PATH=triangular:A:MODE:B    triangular on [A, B] with its peak at MODE
  *   PATH=normal:MEAN:SD:A:B     normal, truncated to [A, B] (a valid range)
- * The hypercube's uniform position in each stratum is mapped through the inverse CDF. */
+ *   PATH=choice:V1,V2,...[:W1,W2,...]  one of the values (numbers or names), with the weights
+ *                               given (default equal); the design holds the value's position
+ * The hypercube's uniform position in each stratum is mapped through the inverse CDF. A path
+ * ending in `*` or `+` (`states.*.detect.all*=0.8:1.2`) makes the factor relative: each value
+ * is applied as PATH*=V (a factor) or PATH+=V (an increment) to every path it matches. */
 enum plan_distribution {
     PLAN_UNIFORM = 0,
     PLAN_INTEGER = 1,
     PLAN_LOGUNIFORM = 2,
     PLAN_TRIANGULAR = 3,
-    PLAN_NORMAL = 4
+    PLAN_NORMAL = 4,
+    PLAN_CHOICE = 5
 };
+
+enum { PLAN_MAX_CHOICES = 1000 };
 
 struct plan_range {
     char *path;
@@ -84,7 +91,30 @@ struct plan_range {
     int integer;           /* kind == PLAN_INTEGER (kept for the callers that test it) */
     int kind;              /* enum plan_distribution */
     double mode, mean, sd; /* triangular: mode; normal: mean and sd */
+    int n_choices;         /* PLAN_CHOICE: values (low = 0, high = n_choices - 1) */
+    char **choices;        /* their texts, as the override writes them */
+    double *weights;       /* [n_choices], > 0 (not normalised); NULL: equal */
 };
+
+/* The position of a choice range's value at probability u in [0, 1]: the first value whose
+ * cumulative weight (normalised) exceeds u. */
+int plan_range_choice_index(const struct plan_range *range, double u);
+
+/* The range of a declared uncertain factor (scenario_uncertainty, scenario_uncertainty_load):
+ * its path keeps the factor's operator (`*` scale, `+` shift). 0, or -1 when out of memory. */
+int plan_range_from_factor(struct plan_range *range, const struct scenario_factor *factor);
+
+/* The factors of a sampled design, in this order of precedence: the --range texts when there
+ * are any, else the `uncertainty:` block of `file` (when not NULL), else the scenario's own
+ * block (none: *n = 0). Returns 0 with *ranges (free each range, then the array); -1 with a
+ * message in err (a bad --range text, --range with a file, out of memory); -2 with the design
+ * file's messages in `errors`. */
+int plan_declared_ranges(const struct scenario *scenario, const char *file,
+                         const char *const *texts, int n_texts, struct plan_range **ranges, int *n,
+                         struct scenario_errors *errors, char *err, size_t errlen);
+
+/* A deep copy (0, or -1 when out of memory; `copy` is then empty). */
+int plan_range_copy(struct plan_range *copy, const struct plan_range *range);
 
 /* The value at probability u in (0, 1) of a range's distribution (its inverse CDF). */
 double plan_range_quantile(const struct plan_range *range, double u);
@@ -100,6 +130,8 @@ struct plan_design {
     int n_parameters;
     char **names;
     double *values;
+    char **levels; /* NULL, or per parameter NULL or the choice texts comma-joined: the
+                      parameter's value is then a position in them (a choice range) */
 };
 
 enum { PLAN_MAX_DESIGN_POINTS = 100000 };
@@ -115,6 +147,10 @@ enum { PLAN_MAX_DESIGN_POINTS = 100000 };
 int plan_design_lhs(struct plan_design *design, const struct plan_range *ranges, int n_ranges,
                     int n_points, unsigned long long seed, char *err, size_t errlen);
 void plan_design_free(struct plan_design *design);
+
+/* Mark parameter j of a design as the choice `range`: its values are positions in the range's
+ * texts (design->levels[j]). 0, or -1 when out of memory. */
+int plan_design_set_levels(struct plan_design *design, int j, const struct plan_range *range);
 
 /* Append one variant per design point, in point order, labelled "PATH=VALUE, PATH=VALUE" like a
  * grid point, its overrides the point's values. Returns the number of variants added, or -1 with

@@ -28,6 +28,35 @@ static void pause_briefly(void) {
     nanosleep(&t, NULL);
 }
 
+/* One variant's world (base + its overrides, validated, compiled) into runner->worlds[v], or
+ * NULL with errors. */
+static void compile_variant(struct runner *runner, const struct scenario *base, int v,
+                            size_t max_memory, struct scenario_errors *errors) {
+    const struct plan_variant *variant = &runner->plan->variants[v];
+    struct scenario *scenario =
+        scenario_with_overrides(base, variant->overrides, variant->n_overrides, errors);
+    if (scenario) {
+        runner->workspace_bytes[v] = scenario_memory_estimate(scenario, NULL);
+        runner->worlds[v] = scenario_compile(scenario, max_memory, errors);
+        scenario_free(scenario);
+    }
+    if (runner->worlds[v] && variant->measure >= 0 &&
+        variant->measure < runner->worlds[v]->n_measures) {
+        /* A measure variant carries the measure's cost, which the model charges in the loss;
+         * the compiled world cannot know it was built for a measure. */
+        runner->worlds[v]->active_measure = variant->measure;
+        runner->worlds[v]->measure_cost = runner->worlds[v]->measures[variant->measure].cost;
+    }
+    if (runner->worlds[v] && variant->package)
+        runner->worlds[v]->measure_cost = phases_package_cost(runner->worlds[v], variant);
+    /* time-phased measures: the world of tick 0, with the later phases' worlds attached */
+    if (runner->worlds[v] &&
+        phases_attach(base, variant, &runner->worlds[v], max_memory, errors) != 0) {
+        world_free(runner->worlds[v]);
+        runner->worlds[v] = NULL;
+    }
+}
+
 struct runner *runner_alloc(const struct scenario *base, const struct plan *plan, size_t max_memory,
                             struct scenario_errors *errors) {
     struct runner *runner = calloc(1, sizeof *runner);
@@ -44,28 +73,7 @@ struct runner *runner_alloc(const struct scenario *base, const struct plan *plan
     }
     for (int v = 0; v < plan->n_variants; v++) {
         const struct plan_variant *variant = &plan->variants[v];
-        struct scenario *scenario =
-            scenario_with_overrides(base, variant->overrides, variant->n_overrides, errors);
-        if (scenario) {
-            runner->workspace_bytes[v] = scenario_memory_estimate(scenario, NULL);
-            runner->worlds[v] = scenario_compile(scenario, max_memory, errors);
-            scenario_free(scenario);
-        }
-        if (runner->worlds[v] && variant->measure >= 0 &&
-            variant->measure < runner->worlds[v]->n_measures) {
-            /* A measure variant carries the measure's cost, which the model charges in the
-             * loss; the compiled world cannot know it was built for a measure. */
-            runner->worlds[v]->active_measure = variant->measure;
-            runner->worlds[v]->measure_cost = runner->worlds[v]->measures[variant->measure].cost;
-        }
-        if (runner->worlds[v] && variant->package)
-            runner->worlds[v]->measure_cost = phases_package_cost(runner->worlds[v], variant);
-        /* time-phased measures: the world of tick 0, with the later phases' worlds attached */
-        if (runner->worlds[v] &&
-            phases_attach(base, variant, &runner->worlds[v], max_memory, errors) != 0) {
-            world_free(runner->worlds[v]);
-            runner->worlds[v] = NULL;
-        }
+        compile_variant(runner, base, v, max_memory, errors);
         if (!runner->worlds[v]) {
             /* Say which variant failed: its label goes in front of the scenario's messages. */
             for (int e = 0; e < errors->count; e++) {
@@ -85,6 +93,40 @@ struct runner *runner_alloc(const struct scenario *base, const struct plan *plan
         }
     }
     return runner;
+}
+
+struct runner *runner_alloc_threads(const struct scenario *base, const struct plan *plan,
+                                    size_t max_memory, int threads,
+                                    struct scenario_errors *errors) {
+    if (threads <= 0) threads = omp_get_num_procs();
+    if (threads > plan->n_variants) threads = plan->n_variants;
+    if (threads <= 1) return runner_alloc(base, plan, max_memory, errors);
+    struct runner *runner = calloc(1, sizeof *runner);
+    if (!runner) return NULL;
+    runner->plan = plan;
+    runner->worlds = calloc((size_t)plan->n_variants, sizeof *runner->worlds);
+    runner->workspace_bytes = calloc((size_t)plan->n_variants, sizeof *runner->workspace_bytes);
+    if (!runner->worlds || !runner->workspace_bytes) {
+        free(runner->worlds);
+        free(runner->workspace_bytes);
+        free(runner);
+        return NULL;
+    }
+    /* Each variant is compiled on its own (the base is only read), so the worlds are the same
+     * for any thread count. A failure anywhere falls back to the one-thread pass, which stops
+     * at the first invalid variant and reports it exactly as before. */
+    atomic_int failed = 0;
+#pragma omp parallel for schedule(dynamic, 4) num_threads(threads)
+    for (int v = 0; v < plan->n_variants; v++) {
+        if (atomic_load(&failed)) continue;
+        struct scenario_errors local = {0};
+        compile_variant(runner, base, v, max_memory, &local);
+        if (!runner->worlds[v]) atomic_store(&failed, 1);
+        scenario_errors_clear(&local);
+    }
+    if (!atomic_load(&failed)) return runner;
+    runner_free(runner);
+    return runner_alloc(base, plan, max_memory, errors);
 }
 
 void runner_free(struct runner *runner) {

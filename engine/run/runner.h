@@ -59,6 +59,10 @@ struct runner;
  * Returns NULL with errors (prefixed by the variant's label) when a variant is invalid. */
 struct runner *runner_alloc(const struct scenario *base, const struct plan *plan, size_t max_memory,
                             struct scenario_errors *errors);
+/* The same, compiling the variants on `threads` OpenMP threads (<= 0: every core): the same
+ * worlds and, for an invalid plan, the same messages (it then redoes the one-thread pass). */
+struct runner *runner_alloc_threads(const struct scenario *base, const struct plan *plan,
+                                    size_t max_memory, int threads, struct scenario_errors *errors);
 void runner_free(struct runner *runner);
 
 /* The largest estimated replicate workspace of the plan's variants (what one thread holds while

@@ -70,8 +70,8 @@ struct scenario *scenario_decode(const char *filename, struct tree *tree, const 
                                        "domains",  "defaults", "sharing",     "states",
                                        "regions",  "routes",   "threats",     "partners",
                                        "hub",      "trust",    "burn",        "mutual_assistance",
-                                       "measures", "channels", "routing"};
-    decode_check_keys(&d, tree, "", keys, 19);
+                                       "measures", "channels", "routing",  "uncertainty"};
+    decode_check_keys(&d, tree, "", keys, 20);
     struct tree *node;
     long long version;
     if ((node = tree_get(tree, "c5sim", NULL))) decode_integer(&d, node, "c5sim", 1, 1, &version);
@@ -97,6 +97,7 @@ struct scenario *scenario_decode(const char *filename, struct tree *tree, const 
     decode_collection(&d, tree);
     decode_channel_switches(&d, tree);
     decode_measures(&d, tree);
+    decode_uncertainty(&d, tree);
     if (d.failures > 0 || !w->types || !w->origins) goto finish;
     if (!w->routes && !(w->routes = calloc(1, sizeof *w->routes))) goto finish;
     if (paths_build_adjacency(w) != 0) {
@@ -112,6 +113,7 @@ struct scenario *scenario_decode(const char *filename, struct tree *tree, const 
             MAX_PATH_ENTRIES);
     if (missing == 0) decode_network_slots(&d, tree);
     if (d.failures == 0 && check_measures_too) decode_check_measures(&d, s);
+    if (d.failures == 0 && check_measures_too) decode_check_uncertainty(&d, s);
 finish:
     free(d.region_ids);
     free(d.region_order);

@@ -133,5 +133,8 @@ void decode_collection(struct decoder *d, const struct tree *root);
 void decode_channel_switches(struct decoder *d, const struct tree *root);
 void decode_network_slots(struct decoder *d, const struct tree *root);
 void decode_check_measures(struct decoder *d, struct scenario *s);
+/* decode_uncertainty.c: the `uncertainty:` block into s->factors; its factors' extremes checked */
+void decode_uncertainty(struct decoder *d, const struct tree *root);
+void decode_check_uncertainty(struct decoder *d, struct scenario *s);
 
 #endif

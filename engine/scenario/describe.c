@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 #include "reach.h"
@@ -229,6 +230,35 @@ static void describe_cooperation(const struct scenario *s, FILE *out) {
     }
 }
 
+/* The uncertainty: block, when there is one (docs/scenario-format.md, "Uncertainty"). */
+static void describe_uncertainty(const struct scenario *s, FILE *out) {
+    static const char *const kinds[] = {"uniform",    "integer", "loguniform",
+                                        "triangular", "normal",  "choice"};
+    if (s->n_factors == 0) return;
+    fprintf(out, "\nUncertainty (%d factor%s)\n", s->n_factors, s->n_factors == 1 ? "" : "s");
+    for (int i = 0; i < s->n_factors; i++) {
+        const struct scenario_factor *f = &s->factors[i];
+        size_t n = strlen(f->path);
+        int op = n > 0 && (f->path[n - 1] == '*' || f->path[n - 1] == '+') ? f->path[n - 1] : 0;
+        fprintf(out, "  %-44.*s %-6s %s", (int)(op ? n - 1 : n), f->path,
+                op == '*'   ? "scale"
+                : op == '+' ? "shift"
+                            : "set",
+                kinds[f->kind]);
+        if (f->kind == SCENARIO_FACTOR_CHOICE) {
+            for (int c = 0; c < f->n_choices; c++)
+                fprintf(out, "%s%s", c ? ", " : " ", f->choices[c]);
+        } else if (f->kind == SCENARIO_FACTOR_TRIANGULAR) {
+            fprintf(out, " %.6g..%.6g, mode %.6g", f->low, f->high, f->mode);
+        } else if (f->kind == SCENARIO_FACTOR_NORMAL) {
+            fprintf(out, " mean %.6g, sd %.6g, on %.6g..%.6g", f->mean, f->sd, f->low, f->high);
+        } else {
+            fprintf(out, " %.6g..%.6g", f->low, f->high);
+        }
+        fprintf(out, "\n");
+    }
+}
+
 void scenario_describe(const struct scenario *s, FILE *out) {
     const struct world *w = s->world;
     fprintf(out, "Scenario: %s (%s)\n", w->name, s->filename);
@@ -242,6 +272,7 @@ void scenario_describe(const struct scenario *s, FILE *out) {
     describe_geography(w, out);
     describe_threats(s, out);
     describe_cooperation(s, out);
+    describe_uncertainty(s, out);
     fprintf(out, "\nWhere cooperation cannot act (structural check, docs/model.md §5.14)\n");
     if (scenario_warnings(s, out) == 0)
         fprintf(out, "  every threat type can be reached by some channel of sharing\n");

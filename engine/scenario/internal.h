@@ -27,6 +27,9 @@ struct scenario {
      * origin is refused (it would silently replace the first). */
     char **set_paths, **set_labels, **set_origins;
     int n_set, set_capacity;
+    /* The `uncertainty:` block (decode_uncertainty.c). */
+    struct scenario_factor *factors;
+    int n_factors;
 };
 
 /* Decode a parsed tree (consumed) into a scenario. `check_measures`: also apply each measure's

@@ -152,6 +152,7 @@ void scenario_free(struct scenario *s) {
     free(s->set_paths);
     free(s->set_labels);
     free(s->set_origins);
+    scenario_factors_free(s->factors, s->n_factors);
     free(s);
 }
 

@@ -67,6 +67,41 @@ const char *scenario_measure_id(const struct scenario *scenario, int index);
 int scenario_measure_overrides(const struct scenario *scenario, int index,
                                const struct scenario_override **overrides);
 
+/* One uncertain factor of an `uncertainty:` block (docs/scenario-format.md, "Uncertainty"): a
+ * path or wildcard group and the distribution of its value. `kind` numbers the distributions as
+ * enum plan_distribution does (engine/run/plan.h: plan_range_from_factor converts). */
+enum scenario_factor_kind {
+    SCENARIO_FACTOR_UNIFORM = 0,
+    SCENARIO_FACTOR_INTEGER = 1,
+    SCENARIO_FACTOR_LOGUNIFORM = 2,
+    SCENARIO_FACTOR_TRIANGULAR = 3,
+    SCENARIO_FACTOR_NORMAL = 4,
+    SCENARIO_FACTOR_CHOICE = 5
+};
+enum { SCENARIO_MAX_FACTORS = 1000 };
+
+struct scenario_factor {
+    char *path; /* as an override writes it: "defaults.leak", "states.*.detect.all*" (scale),
+                   "sharing.level+" (shift) */
+    int kind;   /* enum scenario_factor_kind */
+    double low, high, mode, mean, sd;
+    int n_choices;
+    char **choices;   /* CHOICE: the values as text */
+    double *weights;  /* CHOICE: [n_choices] > 0, or NULL (equal) */
+    int line, column; /* where the factor is declared */
+};
+
+/* The factors of the scenario's own `uncertainty:` block (owned by the scenario; 0 if none). */
+int scenario_uncertainty(const struct scenario *scenario, const struct scenario_factor **factors);
+
+/* The `uncertainty:` block of a separate design file (--uncertainty FILE), decoded and each
+ * factor's extremes checked against `scenario` as the scenario's own block is. Returns the
+ * factors (free with scenario_factors_free) and their count, or NULL with errors. */
+struct scenario_factor *scenario_uncertainty_load(const struct scenario *scenario,
+                                                  const char *path, int *count,
+                                                  struct scenario_errors *errors);
+void scenario_factors_free(struct scenario_factor *factors, int count);
+
 /* Compile into a dense world. NULL with errors if something cannot be compiled (unreachable
  * target, memory estimate above max_memory_bytes; 0 means no limit). */
 struct world *scenario_compile(const struct scenario *scenario, size_t max_memory_bytes,

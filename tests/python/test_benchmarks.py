@@ -384,13 +384,22 @@ def test_quick_equilibrium_timed(quick_result):
     assert 0 < equilibrium["wall_seconds"]["mean"] < 120
 
 
+def test_quick_sensitivity_study(quick_result):
+    study = quick_result["sensitivity"]
+    assert study["factors"] == 8 and study["base_samples"] == 8 and study["points"] == 80
+    assert study["work_items"] == 80 and study["output_bytes"] > 0
+    assert 0 < study["wall_seconds"]["mean"] < 300 and study["cpu_seconds"]["mean"] > 0
+    assert 0 < study["widest_interval"]["mean"] < 10
+
+
 def test_quick_targets_listed(quick_result):
     targets = {t["name"]: t for t in quick_result["targets"]}
     assert set(targets) == {"engine_over_floor_1e5", "engine_over_reference_1e5",
                             "engine_over_reference_channels_1e5", "cost_growth_1e3_1e6",
                             "ensemble_efficiency_2", "ensemble_efficiency_2_with_output",
                             "large_run_efficiency_2", "large_run_cpu_2_over_1",
-                            "hdf5_share_sweep", "quickstart_reports", "equilibrium_baseline"}
+                            "hdf5_share_sweep", "quickstart_reports", "equilibrium_baseline",
+                            "sensitivity_8_factors_seconds", "sensitivity_8_factors_interval"}
     for target in targets.values():
         assert target["reliable"] in (True, False, None)
     # Quick mode lacks the 10^5 and 10^6 worlds, the 1000-replicate sweep and the quickstart's
@@ -398,7 +407,8 @@ def test_quick_targets_listed(quick_result):
     for name in ("engine_over_floor_1e5", "engine_over_reference_1e5",
                  "engine_over_reference_channels_1e5", "cost_growth_1e3_1e6",
                  "large_run_efficiency_2", "large_run_cpu_2_over_1",
-                 "hdf5_share_sweep", "quickstart_reports", "equilibrium_baseline"):
+                 "hdf5_share_sweep", "quickstart_reports", "equilibrium_baseline",
+                 "sensitivity_8_factors_seconds", "sensitivity_8_factors_interval"):
         assert targets[name]["applies"] is False and targets[name]["met"] is None
     for name in ("ensemble_efficiency_2", "ensemble_efficiency_2_with_output"):
         two_threads = quick_result["machine"]["cores"] >= 2

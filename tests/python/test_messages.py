@@ -121,11 +121,11 @@ def test_help_and_docs_cli_agree():
                 for part in re.split(r"^## ", doc, flags=re.M)}
     shared = _long_options(sections["run"])
     for command in ("validate", "describe", "run", "sweep", "measures", "coalitions", "report",
-                    "study", "robust", "portfolio", "equilibrium"):
+                    "study", "robust", "portfolio", "equilibrium", "sensitivity"):
         assert command in sections, f"docs/cli.md has no section for {command}"
         helped = _long_options(_c5sim(command, "--help").stdout)
         documented = _long_options(sections[command])
-        if command in ("sweep", "measures", "coalitions", "robust", "portfolio"):
+        if command in ("sweep", "measures", "coalitions", "robust", "portfolio", "sensitivity"):
             documented |= shared  # the shared options are documented once, under run
         assert helped == documented, (command, sorted(helped - documented),
                                       sorted(documented - helped))

@@ -121,6 +121,31 @@ static const struct bad_case bad_cases[] = {
     {"route_checkpoint_not_crossing",
      "14:44: error: routes[2].checkpoint: ", "b - c is not a border crossing"},
     {"routing_ties_unknown", "19:17: error: routing.ties: ", "did you mean 'regional'?"},
+    /* the uncertainty: block (decode_uncertainty.c), extremes checked at load */
+    {"uncertainty_bad_path", "20:3: error: uncertainty.states..detect: ", "not a parameter path"},
+    {"uncertainty_choice_bad_value",
+     "20:3: uncertainty sharing.policy=fullx (one of its values): error: sharing.policy: ",
+     "no sharing policy named 'fullx'"},
+    {"uncertainty_choice_scale_text", "20:18: error: uncertainty.sharing.level: ",
+     "'high' is not a number, so it cannot scale"},
+    {"uncertainty_extreme_invalid",
+     "20:3: uncertainty threats.t1.origins.x.rate=-1 (its low end): error: "
+     "threats.t1.origins.x.rate: ",
+     "-1 is out of range"},
+    {"uncertainty_high_below_low", "20:68: error: uncertainty.threats.t1.origins.x.rate.high: ",
+     "0.5 is below low 1"},
+    {"uncertainty_key_not_taken", "20:62: error: uncertainty.threats.t1.origins.x.rate.mode: ",
+     "not a parameter of a uniform distribution"},
+    {"uncertainty_missing_high", "20:30: error: uncertainty.threats.t1.origins.x.rate.high: ",
+     "missing required key"},
+    {"uncertainty_scale_inherited",
+     "20:3: uncertainty states.*.detect*=0.8 (its low end): error: states.AAA.detect: ",
+     "no value written in the file there to scale"},
+    {"uncertainty_unknown_distribution",
+     "20:45: error: uncertainty.threats.t1.origins.x.rate.distribution: ",
+     "no distribution named 'gaussian'"},
+    {"uncertainty_weights_length", "20:77: error: uncertainty.sharing.policy.weights: ",
+     "expected a list of 2 numbers > 0"},
 };
 
 static void bad_path(const char *name, char *out, size_t size) {
