@@ -15,12 +15,13 @@ enum { ROBUST_DEFAULT_BOOTSTRAP = 200, ROBUST_MAX_RULES = 16 };
 void cmd_robust_help(FILE *stream) {
     fprintf(
         stream,
-        "usage: c5sim robust SCENARIO --lhs N --range PATH=SPEC [--range ...]\n"
+        "usage: c5sim robust SCENARIO --lhs N [--range PATH=SPEC ... | --uncertainty FILE]\n"
         "                    [--fails MEASURE:METRIC<T ...] [robust options] [common options]\n\n"
         "Evaluate the baseline and each measure under `measures:` at the scenario's own values\n"
-        "(point 0, the nominal point) and at N points of a Latin hypercube over the --range\n"
-        "declarations (the same syntax as `sweep --lhs`), every variant with the same seed and\n"
-        "replicate indices, so each measure's harm averted is paired at each point. Variant\n"
+        "(point 0, the nominal point) and at N points of a Latin hypercube over the declared\n"
+        "factors (the --range declarations, else the --uncertainty design file, else the\n"
+        "scenario's uncertainty: block; as `sweep --lhs`), every variant with the same seed\n"
+        "and replicate indices, so each measure's harm averted is paired at each point. Variant\n"
         "layout, point-major: variant = point * (measures + 1) + slot, slot 0 the baseline and\n"
         "slot m + 1 measure m. A design value is applied before the measure's overrides, so a\n"
         "relative measure (PATH+=D, PATH*=K) acts on the design's value; a measure that sets a\n"
@@ -36,7 +37,10 @@ void cmd_robust_help(FILE *stream) {
         "Robust options:\n"
         "      --lhs N            design points (besides the nominal point 0)\n"
         "      --range SPEC       PATH=A:B, PATH=A:B:int, PATH=loguniform:A:B,\n"
-        "                         PATH=triangular:A:MODE:B, PATH=normal:MEAN:SD:A:B (repeatable)\n"
+        "                         PATH=triangular:A:MODE:B, PATH=normal:MEAN:SD:A:B,\n"
+        "                         PATH=choice:V1,V2[:W1,W2] (repeatable)\n"
+        "      --uncertainty FILE the factors of a design file (docs/scenario-format.md,\n"
+        "                         \"Uncertainty\"; e.g. scenarios/designs/c5-uncertainty.yaml)\n"
         "      --fails RULE       'MEASURE:METRIC<T' or 'MEASURE:METRIC>T' (quoted for the shell;\n"
         "                         repeatable, up to %d);\n"
         "                         METRIC: averted, per_cost, harm, rank, rank_averted, regret,\n"
@@ -60,6 +64,7 @@ static struct {
     int points;
     const char *ranges[RUN_OPTIONS_MAX_LIST];
     int n_ranges;
+    const char *uncertainty; /* --uncertainty FILE, a design file of factors */
     const char *rules[ROBUST_MAX_RULES];
     int n_rules;
     int bootstrap;
@@ -74,8 +79,6 @@ static int build_plan(struct run_session *session) {
     const struct world *world = session->base_world;
     int n_measures = world->n_measures;
     if (robust.points == 0) return cli_usage_error("robust", "--lhs N is needed (design points)");
-    if (robust.n_ranges == 0)
-        return cli_usage_error("robust", "--lhs needs at least one --range PATH=A:B");
     if (n_measures == 0)
         return cli_usage_error("robust", "%s declares no measures: nothing to rank",
                                scenario_filename(session->base));
@@ -92,18 +95,26 @@ static int build_plan(struct run_session *session) {
         if (robust_rule_parse(robust.rules[k], robust.measure_ids, n_measures, &robust.parsed[k],
                               err, sizeof err) != 0)
             return cli_usage_error("robust", "--fails %s", err);
-    struct plan_range ranges[RUN_OPTIONS_MAX_LIST];
-    int n_ranges = 0, code = 0;
-    for (int i = 0; i < robust.n_ranges && code == 0; i++) {
-        if (plan_range_parse(robust.ranges[i], &ranges[n_ranges], err, sizeof err) != 0)
-            code = cli_usage_error("robust", "--range %s", err);
-        else
-            n_ranges++;
+    /* the factors: --range, else --uncertainty FILE, else the scenario's uncertainty: block */
+    struct plan_range *ranges = NULL;
+    struct scenario_errors errors = {0};
+    int n_ranges = 0, code = plan_declared_ranges(session->base, robust.uncertainty, robust.ranges,
+                                                  robust.n_ranges, &ranges, &n_ranges, &errors,
+                                                  err, sizeof err);
+    if (code == -1) code = cli_usage_error("robust", "%s", err);
+    if (code == -2) {
+        scenario_errors_print(&errors, stderr);
+        code = EXIT_USAGE;
     }
+    scenario_errors_clear(&errors);
+    if (code == 0 && n_ranges == 0)
+        code = cli_usage_error("robust", "--lhs needs at least one --range PATH=A:B, an "
+                                         "--uncertainty FILE or the scenario's uncertainty: block");
     if (code == 0 && plan_design_lhs(&robust.design, ranges, n_ranges, robust.points, world->seed,
                                      err, sizeof err) != 0)
         code = cli_usage_error("robust", "%s", err);
     for (int i = 0; i < n_ranges; i++) plan_range_free(&ranges[i]);
+    free(ranges);
     if (code != 0) return code;
     /* Point p's variants: a scratch plan of one design point gives its overrides and label. */
     const struct plan_design *design = &robust.design;
@@ -220,7 +231,7 @@ static int parse_number(const char *option, const char *value, double low, doubl
 static int take_options(int argc, char **argv, int *rest_argc, char **rest) {
     static const char *const names[] = {"--lhs",         "--range",      "--fails",
                                         "--bootstrap",   "--peel-alpha", "--min-support",
-                                        "--min-coverage"};
+                                        "--min-coverage", "--uncertainty"};
     int n = 0;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i], *value = NULL;
@@ -229,7 +240,7 @@ static int take_options(int argc, char **argv, int *rest_argc, char **rest) {
             break;
         }
         int which = -1;
-        for (int k = 0; k < 7 && which < 0; k++) {
+        for (int k = 0; k < 8 && which < 0; k++) {
             size_t length = strlen(names[k]);
             if (strncmp(arg, names[k], length) == 0 && (arg[length] == '\0' || arg[length] == '='))
                 which = k;
@@ -278,8 +289,11 @@ static int take_options(int argc, char **argv, int *rest_argc, char **rest) {
             case 5:
                 code = parse_number("--min-support", value, 0, 1, &robust.prim.min_support);
                 break;
-            default:
+            case 6:
                 code = parse_number("--min-coverage", value, 0, 1, &robust.prim.min_coverage);
+                break;
+            default:
+                robust.uncertainty = value;
         }
         if (code != 0) return code;
     }

@@ -217,3 +217,27 @@ def test_figures_equal_an_independent_computation(toy):
             assert np.allclose(figures[:, names.index("regret_max")], regret.max(axis=0))
             expected = [kendalltau(v[p], v[0]).statistic for p in range(len(v))]
             assert np.allclose(tau, expected, equal_nan=True)
+
+
+def test_uncertainty_file_gives_the_design_of_the_same_ranges(toy, tmp_path):
+    design = tmp_path / "design.yaml"
+    design.write_text("c5sim: 1\nuncertainty:\n"
+                      f"  {RATE}: {{distribution: uniform, low: 0.02, high: 0.18}}\n"
+                      "  sharing.level: {distribution: uniform, low: 0, high: 1}\n")
+    out = tmp_path / "file.h5"
+    done = c5sim("robust", TOY, "--lhs", str(POINTS), "--uncertainty", str(design),
+                 "--fails", "stop_a:rank>1", "--fails", "stop_b:averted<0", "-t", "2",
+                 "-o", str(out), "-q")
+    assert done.returncode == 0, done.stderr
+    path, _ = toy
+    with h5py.File(path) as a, h5py.File(out) as b:
+        # The same factors in the same order on the same seed: the same hypercube, the same
+        # figures.
+        assert np.array_equal(a["robust/design"][()], b["robust/design"][()])
+        assert list(a["robust/design_parameter"].asstr()[()]) == \
+            list(b["robust/design_parameter"].asstr()[()])
+    done = c5sim("robust", TOY, "--lhs", "4", "--range", f"{RATE}=0:1", "--uncertainty",
+                 str(design))
+    assert done.returncode == 2 and "--uncertainty" in done.stderr
+    done = c5sim("robust", TOY, "--lhs", "4")
+    assert done.returncode == 2 and "uncertainty: block" in done.stderr
