@@ -97,16 +97,9 @@ static int build_plan(struct run_session *session) {
             return cli_usage_error("robust", "--fails %s", err);
     /* the factors: --range, else --uncertainty FILE, else the scenario's uncertainty: block */
     struct plan_range *ranges = NULL;
-    struct scenario_errors errors = {0};
-    int n_ranges = 0, code = plan_declared_ranges(session->base, robust.uncertainty, robust.ranges,
-                                                  robust.n_ranges, &ranges, &n_ranges, &errors,
-                                                  err, sizeof err);
-    if (code == -1) code = cli_usage_error("robust", "%s", err);
-    if (code == -2) {
-        scenario_errors_print(&errors, stderr);
-        code = EXIT_USAGE;
-    }
-    scenario_errors_clear(&errors);
+    int n_ranges = 0;
+    int code = run_options_declared_ranges("robust", session->base, robust.uncertainty,
+                                           robust.ranges, robust.n_ranges, &ranges, &n_ranges);
     if (code == 0 && n_ranges == 0)
         code = cli_usage_error("robust", "--lhs needs at least one --range PATH=A:B, an "
                                          "--uncertainty FILE or the scenario's uncertainty: block");

@@ -345,17 +345,9 @@ static int build_plan(struct run_session *session) {
     if (options->replicates == 0) session->plan->replicates = DEFAULT_POINT_REPLICATES;
 
     struct plan_range *ranges = NULL;
-    struct scenario_errors errors = {0};
-    char err[512];
     int k = 0;
-    code = plan_declared_ranges(session->base, study.uncertainty, study.ranges, study.n_ranges,
-                                &ranges, &k, &errors, err, sizeof err);
-    if (code == -1) code = cli_usage_error("sensitivity", "%s", err);
-    if (code == -2) {
-        scenario_errors_print(&errors, stderr);
-        code = EXIT_USAGE;
-    }
-    scenario_errors_clear(&errors);
+    code = run_options_declared_ranges("sensitivity", session->base, study.uncertainty,
+                                       study.ranges, study.n_ranges, &ranges, &k);
     if (code != 0) return code;
     /* Limits before any design memory is taken. */
     int max_factors = study.method == METHOD_SOBOL ? SENSITIVITY_MAX_SOBOL_FACTORS

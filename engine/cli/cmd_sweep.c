@@ -137,16 +137,10 @@ static int build_design(struct run_session *session) {
                                         "combined with --vary");
     struct plan_range *ranges = NULL;
     char err[512];
-    struct scenario_errors errors = {0};
-    int n_ranges = 0, code = plan_declared_ranges(session->base, sweep_design.uncertainty,
-                                                  sweep_design.ranges, sweep_design.n_ranges,
-                                                  &ranges, &n_ranges, &errors, err, sizeof err);
-    if (code == -1) code = cli_usage_error("sweep", "%s", err);
-    if (code == -2) {
-        scenario_errors_print(&errors, stderr);
-        code = EXIT_USAGE;
-    }
-    scenario_errors_clear(&errors);
+    int n_ranges = 0;
+    int code = run_options_declared_ranges("sweep", session->base, sweep_design.uncertainty,
+                                           sweep_design.ranges, sweep_design.n_ranges, &ranges,
+                                           &n_ranges);
     if (code == 0 && n_ranges == 0)
         code = cli_usage_error("sweep", "--lhs needs at least one --range PATH=A:B, an "
                                         "--uncertainty FILE or the scenario's uncertainty: block");

@@ -69,6 +69,14 @@ struct run_command {
 /* The whole life of a command that runs; returns the process exit code. */
 int run_command_main(const struct run_command *command, int argc, char **argv);
 
+/* The factors of a sampled design, as every command that samples one takes them: `texts` (--range),
+ * else the design file `file` (--uncertainty), else the scenario's uncertainty: block (none: *n =
+ * 0). Returns 0 with *ranges (free each range, then the array), or EXIT_USAGE after printing the
+ * error as `command`'s (a bad --range, --range with a file, the file's errors at FILE:LINE:COL). */
+int run_options_declared_ranges(const char *command, const struct scenario *scenario,
+                                const char *file, const char *const *texts, int n_texts,
+                                struct plan_range **ranges, int *n);
+
 /* Common options, for the help texts. */
 void run_options_help(FILE *stream, int series_by_default);
 
