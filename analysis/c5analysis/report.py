@@ -316,25 +316,41 @@ def build(results, out_dir, svg=False, log=None, relevance=DEFAULT_RELEVANCE):
                      "per-state table (one file, opens in any browser without a network).")
     report.heading(2, "Headline findings")
     report.items(warnings + lines)
-    report.heading(2, "Variants")
-    report.table(["variant", "label", "overrides", "replicates"],
-                 [[v.index, v.label, _overrides_text(v.overrides), v.replicates]
-                  for v in results.variants])
-    report.heading(2, "Expected harm per state and for the region")
-    report.paragraph("Harm units per run: mean (95% CI).")
+    # The command's own answer (packages, robust rankings) comes before the per-variant tables.
+    from .portfolio import add_to_report as add_portfolio
+    from .discovery import section as robust_section
+
+    add_portfolio(report, results.path, out_dir, FIGURE_DPI, svg, log)
+    robust_section(report, results.path, out_dir, svg=svg, log=log, dpi=FIGURE_DPI)
     all_variants = range(len(results.variants))
-    report.table(*_state_table(results, "harm", all_variants))
     shown = list(all_variants)
     if len(shown) > TABLE_VARIANTS:
         shown = fig_module.selected_variants(results, TABLE_VARIANTS)
+    # A file of many variants (a design, packages, robust points) lists a selection in its
+    # tables: every variant is in explorer.html and in analysis/c5export's tables.
+    listed = sorted(shown)
+    note = ("" if len(listed) == len(results.variants) else
+            f" {len(listed)} of {len(results.variants)} variants shown (the reference, the one "
+            "with the largest effect on harm, and others spread over the file); explorer.html "
+            "and analysis/c5export list every variant.")
+    report.heading(2, "Variants")
+    if note:
+        report.paragraph(note.strip())
+    report.table(["variant", "label", "overrides", "replicates"],
+                 [[results.variants[k].index, results.variants[k].label,
+                   _overrides_text(results.variants[k].overrides), results.variants[k].replicates]
+                  for k in listed])
+    report.heading(2, "Expected harm per state and for the region")
+    report.paragraph("Harm units per run: mean (95% CI)." + note)
+    report.table(*_state_table(results, "harm", listed))
     report.heading(2, "Expected loss (harm + sharing cost + measure cost) per state and for the "
                       "region")
-    report.paragraph("Harm units per run: mean (95% CI).")
-    report.table(*_state_table(results, "loss", all_variants))
+    report.paragraph("Harm units per run: mean (95% CI)." + note)
+    report.table(*_state_table(results, "loss", listed))
     report.heading(2, "Regional harm, sharing cost and measure cost")
     report.paragraph("The parts of regional loss, harm units per run, mean (95% CI). The measure "
-                     "cost is the measure's whole cost, charged 1/N to each of the N states.")
-    report.table(*_cost_table(results, all_variants))
+                     "cost is the measure's whole cost, charged 1/N to each of the N states." + note)
+    report.table(*_cost_table(results, listed))
     if len(results.variants) > 1 and not fig_module.is_design(results):
         report.heading(2, f"Per-state paired differences against variant {reference.index} "
                           f"({reference.label})")
@@ -363,10 +379,10 @@ def build(results, out_dir, svg=False, log=None, relevance=DEFAULT_RELEVANCE):
         report.heading(2, f"Paired differences against variant {reference.index} ({reference.label})")
         report.paragraph("Change in regional harm and loss (variant minus reference), harm units "
                          "per run, mean (95% CI), and the harm change as a percentage of the "
-                         "reference's regional harm.")
+                         "reference's regional harm." + note)
         rows = []
         ref_harm = reference.stat("harm").mean[-1]
-        for variant in results.variants:
+        for variant in (results.variants[k] for k in listed):
             if variant.index == results.reference:
                 continue
             harm = results.comparison_stat(variant.index, "harm")
@@ -408,13 +424,6 @@ def build(results, out_dir, svg=False, log=None, relevance=DEFAULT_RELEVANCE):
                      [[n, r["name"], fmt(r["cost"]),
                        fmt_ci(r["averted"], r["averted_low"], r["averted_high"]), fmt(r["per_cost"])]
                       for n, r in enumerate(measure_rows, start=1)])
-    from .portfolio import add_to_report as add_portfolio
-
-    add_portfolio(report, results.path, out_dir, FIGURE_DPI, svg, log)
-
-    from .discovery import section as robust_section
-
-    robust_section(report, results.path, out_dir, svg=svg, log=log, dpi=FIGURE_DPI)
     report.heading(2, "Figures")
     for name, _, caption in made:
         report.figure(name, caption, files[name])
