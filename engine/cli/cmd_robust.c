@@ -222,8 +222,8 @@ static int parse_number(const char *option, const char *value, double low, doubl
 
 /* Take the robust options (separate or attached with '=') out of argv. */
 static int take_options(int argc, char **argv, int *rest_argc, char **rest) {
-    static const char *const names[] = {"--lhs",         "--range",      "--fails",
-                                        "--bootstrap",   "--peel-alpha", "--min-support",
+    static const char *const names[] = {"--lhs",          "--range",      "--fails",
+                                        "--bootstrap",    "--peel-alpha", "--min-support",
                                         "--min-coverage", "--uncertainty"};
     int n = 0;
     for (int i = 0; i < argc; i++) {

@@ -138,9 +138,9 @@ static int build_design(struct run_session *session) {
     struct plan_range *ranges = NULL;
     char err[512];
     int n_ranges = 0;
-    int code = run_options_declared_ranges("sweep", session->base, sweep_design.uncertainty,
-                                           sweep_design.ranges, sweep_design.n_ranges, &ranges,
-                                           &n_ranges);
+    int code =
+        run_options_declared_ranges("sweep", session->base, sweep_design.uncertainty,
+                                    sweep_design.ranges, sweep_design.n_ranges, &ranges, &n_ranges);
     if (code == 0 && n_ranges == 0)
         code = cli_usage_error("sweep", "--lhs needs at least one --range PATH=A:B, an "
                                         "--uncertainty FILE or the scenario's uncertainty: block");

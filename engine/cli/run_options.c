@@ -512,8 +512,8 @@ int run_options_declared_ranges(const char *command, const struct scenario *scen
                                 struct plan_range **ranges, int *n) {
     struct scenario_errors errors = {0};
     char err[512];
-    int code = plan_declared_ranges(scenario, file, texts, n_texts, ranges, n, &errors, err,
-                                    sizeof err);
+    int code =
+        plan_declared_ranges(scenario, file, texts, n_texts, ranges, n, &errors, err, sizeof err);
     if (code == -1) code = cli_usage_error(command, "%s", err);
     if (code == -2) {
         scenario_errors_print(&errors, stderr);

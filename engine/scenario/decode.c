@@ -70,7 +70,7 @@ struct scenario *scenario_decode(const char *filename, struct tree *tree, const 
                                        "domains",  "defaults", "sharing",     "states",
                                        "regions",  "routes",   "threats",     "partners",
                                        "hub",      "trust",    "burn",        "mutual_assistance",
-                                       "measures", "channels", "routing",  "uncertainty"};
+                                       "measures", "channels", "routing",     "uncertainty"};
     decode_check_keys(&d, tree, "", keys, 20);
     struct tree *node;
     long long version;

@@ -97,9 +97,8 @@ int scenario_uncertainty(const struct scenario *scenario, const struct scenario_
 /* The `uncertainty:` block of a separate design file (--uncertainty FILE), decoded and each
  * factor's extremes checked against `scenario` as the scenario's own block is. Returns the
  * factors (free with scenario_factors_free) and their count, or NULL with errors. */
-struct scenario_factor *scenario_uncertainty_load(const struct scenario *scenario,
-                                                  const char *path, int *count,
-                                                  struct scenario_errors *errors);
+struct scenario_factor *scenario_uncertainty_load(const struct scenario *scenario, const char *path,
+                                                  int *count, struct scenario_errors *errors);
 void scenario_factors_free(struct scenario_factor *factors, int count);
 
 /* Compile into a dense world. NULL with errors if something cannot be compiled (unreachable

@@ -125,8 +125,7 @@ Test(equilibrium, prisoners_dilemma) {
     cr_assert_eq(equilibrium_cache_init(&cache, 2, 2, 20), 0);
     cr_assert_eq(equilibrium_solve(&config, &cache, evaluate, &g, &result), 0);
     cr_assert_eq(result.sustained, EQUILIBRIUM_UNDECIDED);
-    for (int i = 0; i < 2; i++)
-        cr_assert(result.margin[i].low < 0 && result.margin[i].high > 0);
+    for (int i = 0; i < 2; i++) cr_assert(result.margin[i].low < 0 && result.margin[i].high > 0);
     equilibrium_result_free(&result);
     equilibrium_cache_free(&cache);
     expect_no_leaks();
