@@ -16,7 +16,7 @@ def _parser():
         description="Figures (PNG, SVG with --svg) and report.md / report.html for a c5sim "
                     "output file. See analysis/README.md.")
     parser.add_argument("file", metavar="OUT.h5", help="c5sim output file (run, sweep, measures, "
-                        "coalitions)")
+                        "coalitions, robust, portfolio, sensitivity, equilibrium)")
     parser.add_argument("-o", "--output", metavar="DIR",
                         help="directory for the report (default: OUT_report beside the file)")
     parser.add_argument("--svg", action="store_true", help="also write each figure as SVG")
@@ -40,9 +40,12 @@ def _percent(text):
     return value
 
 
-def _sensitivity_report(args, fail):
+def _own_report(args, fail, module, group):
+    """The report of a file whose command writes one group and no /variants (sensitivity,
+    equilibrium): the module's build()."""
     from .load import C5FileError
-    from .sensitivity import build
+
+    build = module.build
 
     out_dir = args.output or os.path.splitext(args.file)[0] + "_report"
     log = None if args.quiet else (lambda line: print(line, file=sys.stderr))
@@ -55,7 +58,7 @@ def _sensitivity_report(args, fail):
     except (KeyError, ValueError, IndexError, TypeError) as error:
         if os.environ.get("C5REPORT_DEBUG"):
             raise
-        return fail(EXIT_USAGE, f"{args.file}: malformed /sensitivity ({type(error).__name__}: "
+        return fail(EXIT_USAGE, f"{args.file}: malformed /{group} ({type(error).__name__}: "
                                 f"{error}); C5REPORT_DEBUG=1 shows where")
     print(f"report: {os.path.abspath(md_path)}")
     if not args.quiet:
@@ -71,10 +74,12 @@ def main(argv=None):
         print(f"c5report: error: {message}", file=sys.stderr)
         return code
 
-    from .sensitivity import is_sensitivity_file
+    from . import equilibrium, sensitivity
 
-    if is_sensitivity_file(args.file):  # c5sim sensitivity: its own report (sensitivity.py)
-        return _sensitivity_report(args, fail)
+    if sensitivity.is_sensitivity_file(args.file):  # c5sim sensitivity: sensitivity.py
+        return _own_report(args, fail, sensitivity, "sensitivity")
+    if equilibrium.is_equilibrium_file(args.file):  # c5sim equilibrium: equilibrium.py
+        return _own_report(args, fail, equilibrium, "equilibrium")
     try:
         results = load(args.file)
     except C5FileError as error:

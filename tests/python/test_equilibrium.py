@@ -197,3 +197,27 @@ def test_torn_journal_and_other_run_refused(tmp_path):
     a, b = read(whole), read(cut)
     for name in DATASETS:
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+def test_report_of_an_equilibrium_file(tmp_path):
+    out, _ = equilibrium(tmp_path, "report.h5", "-r", "20", "-t", "2")
+    done = subprocess.run(["/usr/bin/python3", os.path.join(SOURCE_ROOT, "analysis", "c5report"),
+                           str(out), "-o", str(tmp_path / "report"), "-q"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    markdown = (tmp_path / "report" / "report.md").read_text()
+    data = read(out)
+    with h5py.File(out, "r") as f:
+        strategies = [s.decode() if isinstance(s, bytes) else s
+                      for s in f["equilibrium/strategies"][()]]
+    # The headline names the one equilibrium and the optimum found, as the file holds them.
+    assert "1 equilibrium found" in markdown
+    assert "AAA 0, BBB 0" in markdown
+    optimum = data["profiles/levels"][int(data["optimum"][0])].astype(int)
+    assert f"AAA {strategies[optimum[0]]}, BBB {strategies[optimum[1]]}" in markdown
+    assert f"{data['price_of_anarchy'][0]:.4g}" in markdown
+    for heading in ("## Equilibria", "## Transfers from the best equilibrium to the optimum",
+                    "## Figures"):
+        assert heading in markdown
+    assert (tmp_path / "report" / "equilibrium_profiles.png").stat().st_size > 10000
+    assert "replicate noise only" in markdown

@@ -20,6 +20,7 @@ class Game:
             self.strategies = [float(text(s)) for s in g["strategies"][()]]
             self.states = [text(s) for s in g["states"][()]]
             self.levels = np.asarray(g["profiles/levels"][()], dtype=int)
+            self.excluded = np.asarray(g["profiles/excluded"][()], dtype=float)
             self.loss = np.asarray(g["profiles/loss"][()], dtype=float)      # [P, R, N]
             self.equilibria = np.asarray(g["equilibria"][()], dtype=float).reshape(-1, 12)
             self.optimum = np.asarray(g["optimum"][()], dtype=float)
@@ -92,9 +93,10 @@ def run(spec, engine, outdir, draw=True):
     if draw:
         plt = figure_module()
         fig, ax = plt.subplots(figsize=(8, 4.8))
-        P = len(game.levels)
-        ax.scatter([np.mean(game.profile(p)) for p in range(P)],
-                   [game.regional(p).mean() for p in range(P)], s=8, color="grey",
+        # the grim trigger's exclusion profiles are not strategy profiles of the game
+        rows_game = [p for p in range(len(game.levels)) if game.excluded[p] < 0]
+        ax.scatter([np.mean(game.profile(p)) for p in rows_game],
+                   [game.regional(p).mean() for p in rows_game], s=8, color="grey",
                    label="evaluated profiles")
         for r in rows:
             ax.scatter(mean_level[r], game.regional(r).mean(), color="tab:red", s=40)
@@ -113,4 +115,4 @@ def run(spec, engine, outdir, draw=True):
                         "price_of_stability": stability, "anarchy_gap": anarchy,
                         "price_of_anarchy": game.poa.tolist(), "grim_trigger": label,
                         "transfers": dict(zip(game.states, game.transfers[:, 3].tolist())),
-                        "profiles_evaluated": int(len(game.levels)), "regional_loss": scale}}
+                        "profiles_evaluated": int((game.excluded < 0).sum()), "regional_loss": scale}}
