@@ -22,6 +22,10 @@ void cmd_validate_help(FILE *stream) {
             "A valid file may also print warnings on standard error (exit status 0): a threat\n"
             "type whose harm no sharing can change, because no state but its victim can hold\n"
             "intelligence on it in time (docs/model.md, section 5.14).\n"
+            "A design file (a mapping with `uncertainty:`, for --uncertainty FILE) is checked\n"
+            "against the scenario it names under `base:`: every factor's path and extremes\n"
+            "(docs/scenario-format.md, \"Uncertainty\"); it prints\n"
+            "  FILE: ok: design, 8 factors over BASE\n"
             "\n"
             "Options:\n"
             "  --set PATH=VALUE   override one value by its path before checking (repeatable),\n"
@@ -76,6 +80,35 @@ static int parse_options(int argc, char **argv, const char *command,
     return EXIT_OK;
 }
 
+/* A design file (--uncertainty FILE): its factors checked against the scenario it names under
+ * `base:`, with the --set overrides applied to that scenario, as a command would apply them.
+ * Prints its summary line; returns 0, or -1 with errors. */
+static int validate_design(const char *path, const char *base_path,
+                           const struct scenario_override *overrides, int n_overrides,
+                           struct scenario_errors *errors) {
+    if (!base_path) {
+        fprintf(stderr,
+                "%s:1:1: error: base: missing required key (a design file names the scenario it "
+                "was written for, to be validated against it, e.g. base: ../c5-baseline.yaml)\n",
+                path);
+        return -1;
+    }
+    struct scenario *base = scenario_load_file(base_path, errors);
+    struct scenario *scenario = base;
+    if (base && n_overrides > 0)
+        scenario = scenario_with_overrides(base, overrides, n_overrides, errors);
+    int count = 0;
+    struct scenario_factor *factors =
+        scenario ? scenario_uncertainty_load(scenario, path, &count, errors) : NULL;
+    if (factors)
+        printf("%s: ok: design, %d factor%s over %s\n", path, count, count == 1 ? "" : "s",
+               base_path);
+    scenario_factors_free(factors, count);
+    if (scenario != base) scenario_free(scenario);
+    scenario_free(base);
+    return factors ? 0 : -1;
+}
+
 int cmd_validate(int argc, char **argv) {
     struct scenario_override *overrides = calloc((size_t)argc + 1, sizeof *overrides);
     char **files = calloc((size_t)argc + 1, sizeof *files);
@@ -95,6 +128,17 @@ int cmd_validate(int argc, char **argv) {
     }
     for (int f = 0; f < n_files; f++) {
         struct scenario_errors errors = {0};
+        char *design_base = NULL;
+        int design = scenario_design_file(files[f], &design_base, &errors);
+        if (design != 0) {
+            if (validate_design(files[f], design_base, overrides, n_overrides, &errors) != 0) {
+                scenario_errors_print(&errors, stderr);
+                status = EXIT_USAGE;
+            }
+            free(design_base);
+            scenario_errors_clear(&errors);
+            continue;
+        }
         struct scenario *base = scenario_load_file(files[f], &errors);
         struct scenario *variant = base;
         if (base && n_overrides > 0)

@@ -318,9 +318,8 @@ void decode_check_uncertainty(struct decoder *d, struct scenario *s) {
     check_factors(d, s, d->filename, s->factors, s->n_factors);
 }
 
-struct scenario_factor *scenario_uncertainty_load(const struct scenario *s, const char *path,
-                                                  int *count, struct scenario_errors *errors) {
-    *count = 0;
+/* A design file's parsed tree (NULL with errors): read whole, at most 4 MiB. */
+static struct tree *design_read(const char *path, struct scenario_errors *errors) {
     FILE *file = fopen(path, "rb");
     if (!file) {
         errors_add(errors, "%s: error: cannot open the file (%s)", path, strerror(errno));
@@ -339,12 +338,57 @@ struct scenario_factor *scenario_uncertainty_load(const struct scenario *s, cons
     }
     struct tree *tree = tree_parse(path, text, length, NULL, NULL, errors);
     free(text);
+    return tree;
+}
+
+/* A design file is a mapping with `uncertainty` and neither `states` (a scenario) nor `variant`
+ * (a variant file). */
+static int design_is(const struct tree *root) {
+    return root && root->kind == TREE_MAP && tree_get(root, "uncertainty", NULL) &&
+           !tree_get(root, "states", NULL) && !tree_get(root, "variant", NULL);
+}
+
+int scenario_design_file(const char *path, char **base, struct scenario_errors *errors) {
+    *base = NULL;
+    struct scenario_errors ignored = {0};
+    /* a file that does not parse is not a design file: the scenario loader reports it */
+    struct tree *tree = design_read(path, &ignored);
+    scenario_errors_clear(&ignored);
+    if (!design_is(tree)) {
+        tree_free(tree);
+        return 0;
+    }
+    const struct tree *node = tree_get(tree, "base", NULL);
+    int result = 1;
+    if (node && (node->kind != TREE_SCALAR || tree_is_null(node))) {
+        errors_add(errors,
+                   "%s:%d:%d: error: base: expected the file name of the scenario the "
+                   "design was written for",
+                   path, node->line, node->column);
+        result = -1;
+    } else if (node) {
+        *base = scenario_relative_path(path, node->text);
+        if (!*base) {
+            errors_add(errors, "%s: error: out of memory", path);
+            result = -1;
+        }
+    }
+    tree_free(tree);
+    return result;
+}
+
+struct scenario_factor *scenario_uncertainty_load(const struct scenario *s, const char *path,
+                                                  int *count, struct scenario_errors *errors) {
+    *count = 0;
+    struct tree *tree = design_read(path, errors);
     if (!tree) return NULL;
     struct decoder d = {.filename = path, .errors = errors, .s = NULL};
     struct scenario_factor *factors = NULL;
     if (decode_is_map(&d, tree, "document", "a mapping with the key uncertainty")) {
-        static const char *const keys[] = {"c5sim", "uncertainty"};
-        decode_check_keys(&d, tree, "", keys, 2);
+        /* base: the scenario the design was written for (what `validate` checks it against);
+         * a command applies the design to the scenario it runs */
+        static const char *const keys[] = {"c5sim", "base", "uncertainty"};
+        decode_check_keys(&d, tree, "", keys, 3);
         const struct tree *block = decode_require(
             &d, tree, "", "uncertainty", "a mapping from parameter paths to distributions");
         if (block) decode_block(&d, block, &factors, count);

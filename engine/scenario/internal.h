@@ -47,6 +47,9 @@ int override_apply(struct tree *root, const char *filename, const char *path, co
 
 /* variant.c: is this parsed document a variant file? Load one (the tree is consumed). */
 int variant_is(const struct tree *root);
+/* `base` as a path: itself when absolute, else relative to the directory of `file` (variant and
+ * design files name their base scenario so). Caller frees; NULL when out of memory. */
+char *scenario_relative_path(const char *file, const char *base);
 struct scenario *variant_load(const char *name, struct tree *root, const char *text, size_t length,
                               struct scenario_errors *errors);
 

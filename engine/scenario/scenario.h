@@ -101,6 +101,11 @@ struct scenario_factor *scenario_uncertainty_load(const struct scenario *scenari
                                                   int *count, struct scenario_errors *errors);
 void scenario_factors_free(struct scenario_factor *factors, int count);
 
+/* Is `path` a design file (a mapping with `uncertainty`, no `states`, no `variant`)? 1 with
+ * *base the scenario it names under `base:` (relative to the file; NULL when it names none;
+ * caller frees), 0 when it is not one, -1 with errors for a bad `base:`. */
+int scenario_design_file(const char *path, char **base, struct scenario_errors *errors);
+
 /* Compile into a dense world. NULL with errors if something cannot be compiled (unreachable
  * target, memory estimate above max_memory_bytes; 0 means no limit). */
 struct world *scenario_compile(const struct scenario *scenario, size_t max_memory_bytes,

@@ -24,7 +24,7 @@ int variant_is(const struct tree *root) {
     return root && root->kind == TREE_MAP && tree_get(root, "variant", NULL) != NULL;
 }
 
-static char *base_path(const char *variant_path, const char *base) {
+char *scenario_relative_path(const char *variant_path, const char *base) {
     if (base[0] == '/') return strdup(base);
     const char *slash = strrchr(variant_path, '/');
     size_t directory = slash ? (size_t)(slash - variant_path) + 1 : 0;
@@ -86,7 +86,7 @@ struct scenario *variant_load(const char *name, struct tree *root, const char *t
                 "the base of a variant is itself a variant (expected a scenario file)");
         goto done;
     }
-    path = base_path(name, base_node->text);
+    path = scenario_relative_path(name, base_node->text);
     if (!path) goto nomem;
     loading_variant = 1;
     base = scenario_load_file(path, errors);

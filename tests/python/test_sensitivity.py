@@ -345,3 +345,29 @@ def test_variants_compiled_on_threads_give_the_same_results_and_messages(tmp_pat
         assert done.returncode == 2
         messages.append(done.stderr)
     assert messages[0] == messages[1] and "dwell=-3" in messages[0], messages
+
+
+def test_validate_checks_a_design_file_against_its_base(tmp_path):
+    shipped = os.path.join(SOURCE_ROOT, "scenarios", "designs", "c5-uncertainty.yaml")
+    done = c5sim("validate", shipped)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(shipped + ": ok: design, 8 factors over ")
+    # The same factors against an overridden base: a scaled extreme leaves the valid range.
+    done = c5sim("validate", "--set", "states.TJK.detect.military=0.9", shipped)
+    assert done.returncode == 2 and "states.TJK.detect.military" in done.stderr
+    body = "uncertainty:\n  run.seed: {distribution: integer, low: 1, high: 9}\n"
+    orphan = tmp_path / "orphan.yaml"
+    orphan.write_text("c5sim: 1\n" + body)
+    done = c5sim("validate", str(orphan))
+    assert done.returncode == 2 and f"{orphan}:1:1: error: base:" in done.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("c5sim: 1\nbase: [a, b]\n" + body)
+    done = c5sim("validate", str(bad))
+    assert done.returncode == 2 and f"{bad}:2:7: error: base:" in done.stderr
+    good = tmp_path / "good.yaml"
+    good.write_text(f"c5sim: 1\nbase: {TOY}\n" + body)
+    done = c5sim("validate", str(good))
+    assert done.returncode == 0, done.stderr
+    # A command ignores base: and applies the design to the scenario it runs.
+    done = c5sim("sweep", TOY, "--lhs", "2", "--uncertainty", str(good), "-r", "1", "-q")
+    assert done.returncode == 0, done.stderr
