@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 
+from .load import _text, has_group
+
 SUSTAINED = {1: "sustained by exclusion (grim trigger): every state's margin lies above 0",
              0: "not sustained by exclusion: some state's margin lies below 0",
              2: "undecided: some state's margin interval holds 0",
@@ -14,19 +16,7 @@ SUSTAINED = {1: "sustained by exclusion (grim trigger): every state's margin lie
 
 def is_equilibrium_file(path):
     """True for an HDF5 file holding /equilibrium."""
-    try:
-        import h5py
-
-        if not h5py.is_hdf5(path):
-            return False
-        with h5py.File(path, "r") as f:
-            return "equilibrium" in f
-    except (OSError, ImportError):
-        return False
-
-
-def _text(value):
-    return value.decode() if isinstance(value, bytes) else str(value)
+    return has_group(path, "equilibrium")
 
 
 def load(path):

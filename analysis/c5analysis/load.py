@@ -31,6 +31,20 @@ class C5FileError(Exception):
     """The file cannot be analysed; the message is one line naming what is missing or wrong."""
 
 
+def has_group(path, name):
+    """True for an HDF5 file holding the top-level group `name` (a command that writes its own
+    group and no /variants: sensitivity, equilibrium); False for anything else, unreadable too."""
+    try:
+        import h5py
+
+        if not h5py.is_hdf5(path):
+            return False
+        with h5py.File(path, "r") as f:
+            return name in f
+    except (OSError, ImportError):
+        return False
+
+
 def _text(value):
     """An HDF5 string attribute or element as str (h5py gives bytes or str depending on type)."""
     if isinstance(value, bytes):

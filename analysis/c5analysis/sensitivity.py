@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 
+from .load import _text, has_group
+
 # A factor is named in the headline when its total index is at least this and its interval is
 # above zero (the same rule c5sim sensitivity prints).
 HINGE_TOTAL = 0.05
@@ -13,20 +15,8 @@ HINGE_SHOWN = 3
 
 
 def is_sensitivity_file(path):
-    """True for an HDF5 file holding /sensitivity (lean or with --keep-variants)."""
-    try:
-        import h5py
-
-        if not h5py.is_hdf5(path):
-            return False
-        with h5py.File(path, "r") as f:
-            return "sensitivity" in f
-    except (OSError, ImportError):
-        return False
-
-
-def _text(value):
-    return value.decode() if isinstance(value, bytes) else str(value)
+    """True for an HDF5 file holding /sensitivity."""
+    return has_group(path, "sensitivity")
 
 
 def load(path):
