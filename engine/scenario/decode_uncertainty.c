@@ -2,7 +2,6 @@
  * one factor per path or wildcard group, its distribution, and whether it sets, scales or
  * shifts the value; every factor's extremes are applied to the scenario and validated at load,
  * so a design can only reach valid scenarios (docs/scenario-format.md, "Uncertainty"). */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,24 +317,11 @@ void decode_check_uncertainty(struct decoder *d, struct scenario *s) {
     check_factors(d, s, d->filename, s->factors, s->n_factors);
 }
 
-/* A design file's parsed tree (NULL with errors): read whole, at most 4 MiB. */
+/* A design file's parsed tree (NULL with errors), read as a scenario file is. */
 static struct tree *design_read(const char *path, struct scenario_errors *errors) {
-    FILE *file = fopen(path, "rb");
-    if (!file) {
-        errors_add(errors, "%s: error: cannot open the file (%s)", path, strerror(errno));
-        return NULL;
-    }
-    enum { MAX_DESIGN_FILE = 4 << 20 };
-    char *text = malloc(MAX_DESIGN_FILE + 1);
-    size_t length = text ? fread(text, 1, MAX_DESIGN_FILE + 1, file) : 0;
-    int failed = !text || ferror(file);
-    fclose(file);
-    if (failed || length > MAX_DESIGN_FILE) {
-        errors_add(errors, "%s:1:1: error: %s", path,
-                   failed ? "cannot read the file" : "file too large (expected at most 4 MiB)");
-        free(text);
-        return NULL;
-    }
+    size_t length = 0;
+    char *text = scenario_read_file(path, &length, errors);
+    if (!text) return NULL;
     struct tree *tree = tree_parse(path, text, length, NULL, NULL, errors);
     free(text);
     return tree;

@@ -46,6 +46,9 @@ int override_apply(struct tree *root, const char *filename, const char *path, co
                    void *context);
 
 /* variant.c: is this parsed document a variant file? Load one (the tree is consumed). */
+/* The whole of a regular file of at most TREE_MAX_SOURCE bytes, never blocking on a FIFO or
+ * reading a device (scenario.c). Caller frees; NULL with errors. */
+char *scenario_read_file(const char *path, size_t *length, struct scenario_errors *errors);
 int variant_is(const struct tree *root);
 /* `base` as a path: itself when absolute, else relative to the directory of `file` (variant and
  * design files name their base scenario so). Caller frees; NULL when out of memory. */

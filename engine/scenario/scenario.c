@@ -65,11 +65,13 @@ static const char *file_kind(mode_t mode) {
     return "not a regular file";
 }
 
-/* Only a regular file is read, and only if its size is within the limit: a FIFO would block for
+/* Only a regular file is read (scenarios, variants' bases, design files), and only if its size is
+ * within the limit: a FIFO would block for
  * ever, a device (/dev/zero) never ends, and a huge file would be read to the limit first. The
  * open is non-blocking so that a FIFO without a writer cannot hang it; fstat() then refuses it
  * before any read. */
-struct scenario *scenario_load_file(const char *path, struct scenario_errors *errors) {
+char *scenario_read_file(const char *path, size_t *length, struct scenario_errors *errors) {
+    *length = 0;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         errors_add(errors, "%s: error: cannot open the file (%s)", path, strerror(errno));
@@ -124,7 +126,15 @@ struct scenario *scenario_load_file(const char *path, struct scenario_errors *er
         free(text);
         return NULL;
     }
-    struct scenario *scenario = scenario_load_text(path, text, used, errors);
+    *length = used;
+    return text;
+}
+
+struct scenario *scenario_load_file(const char *path, struct scenario_errors *errors) {
+    size_t length = 0;
+    char *text = scenario_read_file(path, &length, errors);
+    if (!text) return NULL;
+    struct scenario *scenario = scenario_load_text(path, text, length, errors);
     free(text);
     return scenario;
 }

@@ -76,7 +76,7 @@ def run_study(spec, engine, outdir):
     findings.append(f"Placebo ({spec['placebo']['description']}): " +
                     "; ".join(placebo[0]["findings"][:2]))
     if verdict == CANNOT_DISCRIMINATE:
-        findings.append("The placebo, in which the mechanism is absent, comes out reproduced: "
+        findings.append("The placebo, in which the mechanism is absent, comes out (partly) reproduced: "
                         "the design cannot tell the mechanism from what else the world does.")
     elif verdict == SEED_DEPENDENT:
         findings.append("The main arm's verdict differs between seeds at this replicate count: "
