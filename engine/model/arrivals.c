@@ -41,6 +41,11 @@ static int arrive(struct sim_workspace *ws, uint64_t uid, int type, int path, in
     pool->known[i] = pool->intel[i] = pool->engaged[i] = pool->told[i] = 0;
     pool->crossed[i] = 0;
     pool->flag[i] = FLAG_NONE;
+    /* looked at from its first tick; its detection budget, an Exp(1) threshold (§5.3) */
+    pool->wake[i] = ws->tick;
+    pool->seen[i] = ws->tick - 1;
+    pool->budget[i] = detect_budget(ws, uid, 0);
+    pool->hazard[i] = 0.0;
     for (size_t s = 0; s < S; s++) {
         pool->estimate[i * S + s] = 0.0f;
         pool->first_reporter[i * S + s] = -1;

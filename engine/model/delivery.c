@@ -71,6 +71,11 @@ int phase_delivery(struct sim_workspace *ws, char *err, size_t errlen) {
         }
         long i = pool_find(ws, report.serial);
         if (i < 0) continue; /* the threat is gone: the report informs nothing */
+        /* a report to the owner of the region the threat is in changes its detection hazard:
+         * a sleeping threat is looked at in this tick's pass */
+        if (!(pool->intel[i] >> receiver & 1) && ws->region_owner[pool->region[i]] == receiver &&
+            pool->wake[i] > ws->detect_next)
+            pool->wake[i] = ws->detect_next;
         pool->intel[i] |= 1ull << receiver;
         int8_t *first = &pool->first_reporter[(size_t)i * S + (size_t)receiver];
         if (*first == -1) *first = (int8_t)(sender >= 0 ? sender : -2);

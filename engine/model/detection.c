@@ -14,105 +14,146 @@
 
 enum { CHANNEL_OWN, CHANNEL_BORDER, CHANNEL_CUE, CHANNEL_NETWORK };
 
-/* The miss probability of state s on threat i in its own territory, one factor per channel in
- * the order own, border, cue, network; `partial[c]` (if not NULL) gets the product up to and
- * including channel c. The product is formed in the same order whatever is asked, so the
- * detection test and the channel attribution agree to the bit. */
-static inline double own_miss_of(const struct sim_workspace *ws, int s, int k) {
+/* Detection works in hazards: a channel that detects with probability p in a tick has hazard
+ * -log(1 - p), and a tick's hazard is the sum over the channels that apply, so that
+ * 1 - exp(-sum) = 1 - prod(1 - p) (§5.3). The hazards of every (state, type) and channel are
+ * tabled once per tick; a border post's comes with the crossing. */
+static inline double hazard(double p) {
+    return -log1p(-p);
+}
+
+/* The tables of this tick (ws->hazards, channel by channel). Where the own channel's differs
+ * from the last tick's (a burn began or ended, or the world changed), every threat is looked at
+ * this tick: a sleeping threat's hazard assumed the old one. */
+static void hazard_tables(struct sim_workspace *ws) {
     const struct world *w = ws->world;
-    const struct world_threat_type *tt = &w->types[k];
-    int sd = world_sd(w, s, tt->domain);
-    double p = w->detect[sd] * tt->stealth;
-    if (ws->tick < ws->burn_until[sd]) p *= w->burn_factor;
-    return 1.0 - p;
-}
-
-/* The own channel's miss of every (state, type) this tick, into ws->own_miss: the same value
- * own_miss_of gives (the same operations), looked up per threat instead of recomputed. */
-static void own_miss_table(struct sim_workspace *ws) {
-    int K = ws->world->n_types;
+    size_t K = (size_t)w->n_types, SK = (size_t)ws->n_states * K;
+    double *own = ws->hazards, *border = own + SK, *cue = border + SK, *net = cue + SK;
     for (int s = 0; s < ws->n_states; s++)
-        for (int k = 0; k < K; k++)
-            ws->own_miss[(size_t)s * (size_t)K + (size_t)k] = own_miss_of(ws, s, k);
+        for (size_t k = 0; k < K; k++) {
+            const struct world_threat_type *tt = &w->types[k];
+            int sd = world_sd(w, s, tt->domain);
+            double p = w->detect[sd] * tt->stealth;
+            if (ws->tick < ws->burn_until[sd]) p *= w->burn_factor;
+            size_t at = (size_t)s * K + k;
+            double now = hazard(p);
+            if (own[at] != now) ws->wake_all = 1;
+            own[at] = now;
+            border[at] = hazard(w->border_bonus[sd] * tt->stealth);
+            cue[at] = hazard(w->cue_gain[sd] * tt->stealth);
+            net[at] = hazard(ws->network_gain[sd] * tt->stealth);
+        }
 }
 
-static inline double miss_of(const struct sim_workspace *ws, size_t i, int s, double *partial) {
+/* State s's detection hazard on threat i in its own territory at tick t: the channels in the
+ * order own, border, cue, network; `partial[c]` (if not NULL) gets the sum up to and including
+ * channel c, formed in the same order, so that the detection test and the channel attribution
+ * agree to the bit. */
+static inline double hazard_of(const struct sim_workspace *ws, size_t i, int s, int t,
+                               double *partial) {
     const struct world *w = ws->world;
     const struct sim_pool *pool = &ws->pool;
     int k = pool->type[i];
-    const struct world_threat_type *tt = &w->types[k];
-    int sd = world_sd(w, s, tt->domain);
-    double miss = ws->own_miss[(size_t)s * (size_t)w->n_types + (size_t)k];
-    if (partial) partial[CHANNEL_OWN] = miss;
+    size_t SK = (size_t)ws->n_states * (size_t)w->n_types;
+    size_t at = (size_t)s * (size_t)w->n_types + (size_t)k;
+    const double *table = ws->hazards;
+    double sum = table[at];
+    if (partial) partial[CHANNEL_OWN] = sum;
     if (pool->crossed[i]) {
-        miss *= 1.0 - w->border_bonus[sd] * tt->stealth;
+        sum += table[SK + at];
         /* a border post on the route it crossed by (docs/model.md §4), counted as border */
         float post = ws->paths.checkpoint[ws->paths.first[pool->path[i]] + pool->pos[i]];
-        if (post > 0) miss *= 1.0 - post * tt->stealth;
+        if (post > 0) sum += hazard(post * w->types[k].stealth);
     }
-    if (partial) partial[CHANNEL_BORDER] = miss;
-    if (pool->intel[i] >> s & 1) miss *= 1.0 - w->cue_gain[sd] * tt->stealth;
-    if (partial) partial[CHANNEL_CUE] = miss;
-    if (network_holds(ws, i, s)) miss *= 1.0 - ws->network_gain[sd] * tt->stealth;
-    if (partial) partial[CHANNEL_NETWORK] = miss;
-    return miss;
+    if (partial) partial[CHANNEL_BORDER] = sum;
+    if (pool->intel[i] >> s & 1) sum += table[2 * SK + at];
+    if (partial) partial[CHANNEL_CUE] = sum;
+    if (network_holds_at(ws, i, s, t)) sum += table[3 * SK + at];
+    if (partial) partial[CHANNEL_NETWORK] = sum;
+    return sum;
 }
 
-/* `bits`: the threat's detection uniform of this tick as a 53-bit integer (rng_bits_batch), so
- * u < 1 - miss is bits < (1 - miss) * 2^53: both sides scaled exactly, the same outcome. */
-static inline uint8_t detect_one(const struct sim_workspace *ws, size_t i, int s, uint64_t bits) {
-    const struct sim_pool *pool = &ws->pool;
+double detection_hazard(const struct sim_workspace *ws, size_t i, int s, int t) {
+    return hazard_of(ws, i, s, t, NULL);
+}
+
+/* State s's detection of threat i this tick (§5.3): the tick's hazard is spent from the threat's
+ * budget, and the threat is detected on the tick the budget runs out. Over ticks with misses
+ * m_1, m_2, ... (m = exp(-hazard)) the chance to be detected first at tick n is
+ * m_1...m_(n-1) (1 - m_n), as with one uniform per tick, because an Exp(1) budget left after a
+ * tick is again Exp(1) (memorylessness). A detected threat keeps the budget it had for
+ * channel_of; the bookkeeping draws it a new one. */
+static inline uint8_t detect_one(struct sim_workspace *ws, size_t i, int s) {
+    struct sim_pool *pool = &ws->pool;
     if (s < 0) return ws->has_collection && upstream_any(ws, i) ? FLAG_DETECTED : FLAG_NONE;
     if (pool->known[i] >> s & 1) return FLAG_NONE;
-    double miss = miss_of(ws, i, s, NULL);
-    return (double)bits < (1.0 - miss) * 0x1.0p53 ? FLAG_DETECTED : FLAG_NONE;
+    double spent = hazard_of(ws, i, s, ws->tick, NULL);
+    if (pool->budget[i] < spent) return FLAG_DETECTED;
+    pool->budget[i] -= spent;
+    return FLAG_NONE;
 }
 
 /* The channel a detection in own territory counts for: the first that, with the ones before it,
- * would alone have made it (the same uniform decides). */
+ * would alone have made it (the same budget decides: the first whose cumulative hazard passes
+ * it). */
 static int channel_of(const struct sim_workspace *ws, size_t i, int s) {
     double partial[4];
-    miss_of(ws, i, s, partial);
-    double u = rng_uniform_at(ws->key[RNG_DETECT], ws->pool.uid[i], (uint32_t)ws->tick);
+    hazard_of(ws, i, s, ws->tick, partial);
+    double budget = ws->pool.budget[i];
     for (int c = CHANNEL_OWN; c < CHANNEL_NETWORK; c++)
-        if (u < 1.0 - partial[c]) return c;
+        if (budget < partial[c]) return c;
     return CHANNEL_NETWORK;
 }
 
-enum { DETECT_BLOCK = 256 }; /* draws made ahead, in one batch (2 KiB of stack) */
+/* Is sleeping threat i's network holding, in the territory it is in, changed for this pass? */
+static inline int net_woken(const struct sim_workspace *ws, size_t i) {
+    int32_t n = ws->pool.network[i];
+    if (n < 0) return 0;
+    int s = ws->region_owner[ws->pool.region[i]];
+    return s >= 0 && ws->net_dirty[(size_t)n * (size_t)ws->n_states + (size_t)s];
+}
 
-/* The detection draws of one chunk; the detected slots go to ws->detected from its first slot,
- * and the response's candidates to ws->candidates: a live threat in the territory of a state that
- * knows it (before this tick or by this detection, which detection_record will enter in
- * `known`) and has not engaged it in this region. Nothing between this pass and the response
+/* The detection pass over one chunk: only the threats due to be looked at this tick (their wake
+ * tick has come, or a change woke them); a sleeping threat costs one compare. The slots looked
+ * at go to ws->looked (the movement pass takes them from there), the detected ones to
+ * ws->detected, from the chunk's first slot, and the response's candidates to
+ * ws->candidates: a live threat in the territory of a state that knows it (before this tick or by
+ * this detection, which detection_record will enter in `known`) and has not engaged it in this
+ * region. Such a threat is always awake (wake.c), and nothing between this pass and the response
  * changes what decides that (`known` is set only by detection_record, `engaged` and the region
  * only by the response and movement, no threat dies or arrives in between), so the list is the
- * one a scan at the response phase would make.
- * The draws of a block of slots are made together (rng_bits_batch: eight streams at a time where
- * the CPU has AVX2), dead and known threats' too: a draw is a pure function of its stream, so
- * drawing one that is not used changes nothing. */
+ * one a scan at the response phase would make. */
 static void detect_chunk(struct sim_workspace *ws, size_t c, size_t chunks) {
     struct sim_pool *pool = &ws->pool;
     size_t begin = chunk_begin(pool, c, chunks), end = chunk_begin(pool, c + 1, chunks), found = 0;
     size_t candidates = 0;
-    uint64_t bits[DETECT_BLOCK];
-    for (size_t block = begin; block < end; block += DETECT_BLOCK) {
-        size_t stop = end - block < DETECT_BLOCK ? end : block + DETECT_BLOCK;
-        rng_bits_batch(ws->key[RNG_DETECT], pool->uid + block, (uint32_t)ws->tick, stop - block,
-                       bits);
-        for (size_t i = block; i < stop; i++) {
-            if (pool->flag[i] == FLAG_DEAD) continue;
-            int s = ws->region_owner[pool->region[i]];
-            uint8_t flag = detect_one(ws, i, s, bits[i - block]);
-            pool->flag[i] = flag;
-            if (flag == FLAG_DETECTED) ws->detected[begin + found++] = i;
-            if (s >= 0 && !(pool->engaged[i] >> s & 1) &&
-                (flag == FLAG_DETECTED || pool->known[i] >> s & 1))
-                ws->candidates[begin + candidates++] = i;
+    size_t looked = 0;
+    int t = ws->tick, all = ws->wake_all || ws->options.look_every_tick,
+        dirty = ws->net_dirty_any && ws->has_networks;
+    const int32_t *wake = pool->wake;
+    for (size_t i = begin; i < end; i++) {
+        if (!all) {
+            if (!dirty) { /* the common case: a tight scan to the next threat due */
+                while (i < end && wake[i] > t) i++;
+                if (i == end) break;
+            } else if (wake[i] > t && !net_woken(ws, i)) {
+                continue;
+            }
         }
+        if (pool->flag[i] == FLAG_DEAD) continue;
+        ws->looked[begin + looked++] = i;
+        wake_catch_up(pool, i, t);
+        int s = ws->region_owner[pool->region[i]];
+        uint8_t flag = detect_one(ws, i, s);
+        pool->flag[i] = flag;
+        if (flag == FLAG_DETECTED) ws->detected[begin + found++] = i;
+        if (s >= 0 && !(pool->engaged[i] >> s & 1) &&
+            (flag == FLAG_DETECTED || pool->known[i] >> s & 1))
+            ws->candidates[begin + candidates++] = i;
     }
     ws->chunk_count[c] = found;
     ws->chunk_cand[c] = candidates;
+    ws->chunk_looked[c] = looked;
 }
 
 static const int channel_metric[] = {METRIC_DETECT_OWN, METRIC_DETECT_BORDER, METRIC_DETECT_CUE,
@@ -159,22 +200,34 @@ int detection_record(struct sim_workspace *ws, size_t i, int s, int channel) {
 int phase_detection(struct sim_workspace *ws, char *err, size_t errlen) {
     struct sim_pool *pool = &ws->pool;
     size_t chunks = chunk_total(ws);
-    own_miss_table(ws);
+    hazard_tables(ws);
     if (chunks > 1) {
 #pragma omp parallel for num_threads(ws->options.threads) schedule(static, 1)
         for (long c = 0; c < (long)chunks; c++) detect_chunk(ws, (size_t)c, chunks);
     } else {
         detect_chunk(ws, 0, 1);
     }
+    /* what changes from here on counts from the next tick's pass */
+    ws->wake_all = 0;
+    if (ws->net_dirty_any) {
+        memset(ws->net_dirty, 0,
+               (size_t)ws->type_first_network[ws->n_types] * (size_t)ws->n_states);
+        ws->net_dirty_any = 0;
+    }
+    ws->detect_next = ws->tick + 1;
     /* the bookkeeping draws from the shared generator and adds to the metrics: serial, in
      * threat order */
     ws->n_detected = chunk_join(ws, ws->detected, chunks);
     ws->n_found = 0;
     for (size_t d = 0; d < ws->n_detected; d++) {
         size_t i = ws->detected[d];
-        int s = ws->region_owner[pool->region[i]];
-        int status = s >= 0 ? detection_record(ws, i, s, channel_of(ws, i, s))
-                            : upstream_detect(ws, i, err, errlen);
+        int s = ws->region_owner[pool->region[i]], status;
+        if (s >= 0) {
+            status = detection_record(ws, i, s, channel_of(ws, i, s));
+            pool->budget[i] = detect_budget(ws, pool->uid[i], 1);
+        } else {
+            status = upstream_detect(ws, i, err, errlen);
+        }
         if (status != 0) {
             snprintf(err, errlen, "out of memory listing detections");
             return -1;

@@ -103,9 +103,12 @@ static int impact(struct sim_workspace *ws, size_t i) {
     return 0;
 }
 
-/* Moves the live threats of one chunk; marks interdicted and impacting ones dead, lists the
- * impacting ones (ws->detected from the chunk's first slot) and counts the moves into each
- * region (ws->chunk_moves row c; straight into the result when there is one chunk). */
+/* Moves the threats of one chunk that the detection pass looked at this tick (ws->looked: the
+ * others sleep, nothing moves them before their wake tick, wake.c) and schedules their next
+ * look; marks interdicted and
+ * impacting ones dead, lists the impacting ones (ws->detected from the chunk's first slot) and
+ * counts the moves into each region (ws->chunk_moves row c; straight into the result when there is
+ * one chunk). */
 static void move_chunk(struct sim_workspace *ws, size_t c, size_t chunks) {
     struct sim_pool *pool = &ws->pool;
     size_t begin = chunk_begin(pool, c, chunks), end = chunk_begin(pool, c + 1, chunks);
@@ -113,9 +116,11 @@ static void move_chunk(struct sim_workspace *ws, size_t c, size_t chunks) {
     int *moves = ws->chunk_moves + c * (size_t)ws->n_regions;
     double *arrivals = ws->result->region_arrivals;
     if (chunks > 1) memset(moves, 0, (size_t)ws->n_regions * sizeof *moves);
-    for (size_t i = begin; i < end; i++) {
+    const size_t *looked = ws->looked + begin;
+    (void)end;
+    for (size_t l = 0; l < ws->chunk_looked[c]; l++) {
+        size_t i = looked[l];
         uint8_t flag = pool->flag[i];
-        if (flag == FLAG_DEAD) continue;
         if (flag != FLAG_REMOVED) {
             flag = move_one(ws, i);
             if (flag == FLAG_MOVED) {
@@ -129,7 +134,11 @@ static void move_chunk(struct sim_workspace *ws, size_t c, size_t chunks) {
         }
         if (flag == FLAG_REMOVED || flag == FLAG_IMPACT) {
             flag = FLAG_DEAD;
+            pool->wake[i] = INT32_MAX;
             died++;
+        } else {
+            pool->wake[i] = wake_next(ws, i, flag == FLAG_MOVED);
+            flag = FLAG_ASLEEP; /* until the detection pass looks at it again */
         }
         pool->flag[i] = flag;
     }

@@ -18,8 +18,22 @@ static inline size_t at(const struct sim_workspace *ws, int slot, int s) {
     return (size_t)slot * (size_t)ws->n_states + (size_t)s;
 }
 
+/* Set s's holding on network `slot` to `until`. Where that changes whether s holds it at the
+ * next detection pass, the network's sleeping threats in s's territory are woken for that pass
+ * (their detection hazard changes, docs/model.md §11); an extension changes nothing before the
+ * old expiry, at which they wake anyway. */
+static void holding_set(struct sim_workspace *ws, int slot, int s, int32_t until) {
+    int32_t *held = &ws->net_until[at(ws, slot, s)];
+    int next = ws->detect_next;
+    if ((next < *held) != (next < until)) {
+        ws->net_dirty[at(ws, slot, s)] = 1;
+        ws->net_dirty_any = 1;
+    }
+    *held = until;
+}
+
 static void slot_reset(struct sim_workspace *ws, int slot) {
-    for (int s = 0; s < ws->n_states; s++) ws->net_until[at(ws, slot, s)] = 0;
+    for (int s = 0; s < ws->n_states; s++) holding_set(ws, slot, s, 0);
     ws->net_rotated[slot] = -1;
     ws->net_alive[slot] = 0;
 }
@@ -127,7 +141,7 @@ void network_rotate(struct sim_workspace *ws) {
             else
                 continue;
             if (rng_uniform_at(ws->key[RNG_ROTATION], name, (uint32_t)t) >= tt->rotation) continue;
-            for (int s = 0; s < ws->n_states; s++) ws->net_until[at(ws, n, s)] = 0;
+            for (int s = 0; s < ws->n_states; s++) holding_set(ws, n, s, 0);
             ws->net_rotated[n] = t;
             emit(ws, EVENT_ROTATION, -1, k, -1, -1, -1, (double)(n - first));
         }
@@ -141,8 +155,7 @@ void network_acquire(struct sim_workspace *ws, size_t i, int s) {
     int slot = ws->pool.network[i];
     if (slot < 0) return;
     int32_t until = ws->tick + 1 + ws->world->types[ws->pool.type[i]].intel_ticks;
-    int32_t *held = &ws->net_until[at(ws, slot, s)];
-    if (until > *held) *held = until;
+    if (until > ws->net_until[at(ws, slot, s)]) holding_set(ws, slot, s, until);
     emit(ws, EVENT_NETWORK_INTEL, (long long)ws->pool.uid[i], ws->pool.type[i], s, -1,
          ws->pool.region[i], (double)until);
 }
@@ -207,8 +220,7 @@ void network_deliver(struct sim_workspace *ws, const struct sim_report *report) 
     if (ws->net_campaign[slot] != report->campaign || report->acquired < ws->net_rotated[slot] ||
         ws->tick >= report->until)
         return;
-    int32_t *held = &ws->net_until[at(ws, slot, j)];
-    if (report->until > *held) *held = report->until;
+    if (report->until > ws->net_until[at(ws, slot, j)]) holding_set(ws, slot, j, report->until);
     metric_add(ws, METRIC_NETWORK_RECEIVED, j, report->type, 1.0);
     emit(ws, EVENT_NETWORK_INTEL, (long long)report->uid, report->type, j, report->sender, -1,
          (double)report->until);

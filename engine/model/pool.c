@@ -39,6 +39,8 @@ void pool_compact(struct sim_workspace *ws) {
         {pool->serial, sizeof *pool->serial},
         {pool->uid, sizeof *pool->uid},
         {pool->severity, sizeof *pool->severity},
+        {pool->budget, sizeof *pool->budget},
+        {pool->hazard, sizeof *pool->hazard},
         {pool->known, sizeof *pool->known},
         {pool->intel, sizeof *pool->intel},
         {pool->engaged, sizeof *pool->engaged},
@@ -53,6 +55,8 @@ void pool_compact(struct sim_workspace *ws) {
         {pool->victim, sizeof *pool->victim},
         {pool->crossed, sizeof *pool->crossed},
         {pool->flag, sizeof *pool->flag},
+        {pool->wake, sizeof *pool->wake},
+        {pool->seen, sizeof *pool->seen},
         /* the channels' optional arrays (NULL when the world does not use them: skipped) */
         {pool->fused_log, S * sizeof *pool->fused_log},
         {pool->fused_prec, S * sizeof *pool->fused_prec},

@@ -24,6 +24,10 @@ static void pool_free(struct sim_pool *pool) {
     free(pool->told);
     free(pool->crossed);
     free(pool->flag);
+    free(pool->wake);
+    free(pool->seen);
+    free(pool->budget);
+    free(pool->hazard);
     free(pool->estimate);
     free(pool->first_reporter);
     free(pool->network);
@@ -63,6 +67,10 @@ int sim_pool_reserve(struct sim_workspace *ws, size_t capacity) {
     POOL_GROW(told, capacity);
     POOL_GROW(crossed, capacity);
     POOL_GROW(flag, capacity);
+    POOL_GROW(wake, capacity);
+    POOL_GROW(seen, capacity);
+    POOL_GROW(budget, capacity);
+    POOL_GROW(hazard, capacity);
     POOL_GROW(estimate, capacity * states);
     POOL_GROW(first_reporter, capacity * states);
     /* the channels' arrays, only for a world that uses them (sim_channels_prepare) */
@@ -85,6 +93,9 @@ int sim_pool_reserve(struct sim_workspace *ws, size_t capacity) {
     size_t *candidates = realloc(ws->candidates, capacity * sizeof *candidates);
     if (!candidates) return -1;
     ws->candidates = candidates;
+    size_t *looked = realloc(ws->looked, capacity * sizeof *looked);
+    if (!looked) return -1;
+    ws->looked = looked;
     pool->capacity = capacity;
     return 0;
 }
@@ -121,7 +132,7 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->free_units);
     free(ws->release);
     free(ws->burn_until);
-    free(ws->own_miss);
+    free(ws->hazards);
     free(ws->escalation);
     free(ws->impacts_now);
     free(ws->state_region_first);
@@ -131,7 +142,9 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->bucket_first);
     free(ws->detected);
     free(ws->candidates);
+    free(ws->looked);
     free(ws->chunk_cand);
+    free(ws->chunk_looked);
     free(ws->chunk_count);
     free(ws->chunk_dead);
     free(ws->chunk_moves);
@@ -146,6 +159,7 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->found);
     free(ws->type_first_network);
     free(ws->net_until);
+    free(ws->net_dirty);
     free(ws->net_rotated);
     free(ws->net_campaign);
     free(ws->net_end);
@@ -200,6 +214,7 @@ static int sim_channels_prepare(struct sim_workspace *ws, const struct world *wo
     }
     size_t n = (size_t)slots;
     GROW(ws->net_until, n * S);
+    GROW(ws->net_dirty, n * S);
     GROW(ws->net_rotated, n);
     GROW(ws->net_campaign, n);
     GROW(ws->net_end, n);
@@ -289,7 +304,7 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->release_len = release_length(world);
     ws->release = calloc(S * (size_t)ws->release_len, sizeof *ws->release);
     ws->burn_until = calloc(S * (size_t)world->n_domains, sizeof *ws->burn_until);
-    ws->own_miss = calloc(S * K, sizeof *ws->own_miss);
+    ws->hazards = calloc(4 * S * K, sizeof *ws->hazards);
     ws->escalation = calloc(K, sizeof *ws->escalation);
     ws->impacts_now = calloc(K, sizeof *ws->impacts_now);
     ws->state_region_first = calloc(S + 1, sizeof *ws->state_region_first);
@@ -298,6 +313,7 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     size_t chunks = (size_t)ws->options.threads * SIM_CHUNKS_PER_THREAD;
     ws->chunk_count = calloc(chunks, sizeof *ws->chunk_count);
     ws->chunk_cand = calloc(chunks, sizeof *ws->chunk_cand);
+    ws->chunk_looked = calloc(chunks, sizeof *ws->chunk_looked);
     ws->chunk_dead = calloc(chunks, sizeof *ws->chunk_dead);
     ws->chunk_moves = calloc(chunks * R, sizeof *ws->chunk_moves);
     ws->dist = calloc(R + 1, sizeof *ws->dist);
@@ -319,15 +335,15 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->zeros = calloc(S * (size_t)world->n_domains, sizeof *ws->zeros);
     ws->rng = gsl_rng_alloc(rng_philox);
     if (!ws->route || !ws->trust || !ws->trust_delta || !ws->free_units || !ws->release ||
-        !ws->burn_until || !ws->own_miss || !ws->escalation || !ws->impacts_now ||
+        !ws->burn_until || !ws->hazards || !ws->escalation || !ws->impacts_now ||
         !ws->state_region_first || !ws->state_regions || !ws->bucket_first || !ws->dist ||
         !ws->dist_ticks || !ws->dist_cross || !ws->dist_abroad || !ws->prev || !ws->heap ||
         !ws->heap_pos || !ws->scratch_path || !ws->region_owner || !ws->rng || !ws->chunk_count ||
-        !ws->chunk_cand || !ws->chunk_dead || !ws->chunk_moves || !ws->type_reach ||
-        !ws->type_first_network || !ws->camp_head || !ws->camp_count || !ws->camp_next ||
-        !ws->watch_bit || !ws->zeros || !ws->share_p || !ws->adapt_next || !ws->adapt_mark ||
-        !ws->adapt_prev_loss || !ws->adapt_dir || !ws->tft_offered || !ws->tft_sent ||
-        !ws->excluded_until || !ws->received || !ws->excluded_ticks)
+        !ws->chunk_cand || !ws->chunk_looked || !ws->chunk_dead || !ws->chunk_moves ||
+        !ws->type_reach || !ws->type_first_network || !ws->camp_head || !ws->camp_count ||
+        !ws->camp_next || !ws->watch_bit || !ws->zeros || !ws->share_p || !ws->adapt_next ||
+        !ws->adapt_mark || !ws->adapt_prev_loss || !ws->adapt_dir || !ws->tft_offered ||
+        !ws->tft_sent || !ws->excluded_until || !ws->received || !ws->excluded_ticks)
         goto nomem;
     /* regions owned by each state, in region order (contagion picks among them) */
     for (size_t g = 0; g < R; g++)
@@ -480,7 +496,9 @@ void sim_phase_switch(struct sim_workspace *ws) {
     for (int k = 0; k < world->n_types; k++)
         if (world->types[k].harm_per_tick > 0) ws->any_harm_per_tick = 1;
     ws->has_exploit = world_has_exploit(world); /* what exploitation has done so far stays */
-    /* detection may have changed: adaptive routes of every domain are chosen again */
+    /* detection or dwell may have changed: every threat is looked at this tick, and adaptive
+     * routes of every domain are chosen again */
+    ws->wake_all = 1;
     ws->routes_dirty |= world->n_domains >= 64 ? ~0ull : (1ull << world->n_domains) - 1;
 }
 
@@ -548,6 +566,7 @@ int sim_run(struct sim_workspace *ws, const struct world *world, long replicate,
     size_t slots = (size_t)ws->type_first_network[world->n_types];
     if (slots) {
         memset(ws->net_until, 0, slots * S * sizeof *ws->net_until);
+        memset(ws->net_dirty, 0, slots * S * sizeof *ws->net_dirty);
         memset(ws->net_campaign, 0, slots * sizeof *ws->net_campaign);
         memset(ws->net_alive, 0, slots * sizeof *ws->net_alive);
         memset(ws->net_state, 0, slots * sizeof *ws->net_state);
@@ -559,6 +578,9 @@ int sim_run(struct sim_workspace *ws, const struct world *world, long replicate,
     for (int k = 0; k < world->n_types; k++) ws->camp_head[k] = ws->camp_count[k] = 0;
     memset(ws->camp_next, 0, (size_t)world->n_types * sizeof *ws->camp_next);
     ws->n_found = 0;
+    ws->wake_all = 1;
+    ws->net_dirty_any = 0;
+    ws->detect_next = 0;
     ws->any_harm_per_tick = 0;
     for (int k = 0; k < world->n_types; k++)
         if (world->types[k].harm_per_tick > 0) ws->any_harm_per_tick = 1;

@@ -76,6 +76,9 @@ struct sim_options {
      * replicate and returns SIM_STOPPED, so that a signal (whose handler, in the run layer,
      * sets it) ends even a long replicate within one tick. NULL: never stops. */
     const volatile sig_atomic_t *stop;
+    /* For tests: look at every threat every tick (the next-event tick off, docs/model.md §11).
+     * The results are the same; only the cost differs. */
+    int look_every_tick;
 };
 
 /* sim_run() returned early because options.stop was set; the result is incomplete. */

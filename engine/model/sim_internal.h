@@ -42,8 +42,16 @@ struct sim_pool {
     uint64_t *engaged; /* bit s: state s engaged it in its current region */
     uint64_t *told;    /* bit s: state s's report reached the victim */
     uint8_t *crossed;  /* 1 on the tick it entered an owned region across a border */
-    uint8_t *flag; /* per-phase per-threat output (detected / moved / impact / removed), or dead */
-    float *estimate;        /* [i * n_states + s] state s's severity estimate */
+    uint8_t *flag;     /* per-phase per-threat output (detected / moved / impact / removed), asleep
+                          (not looked at this tick), or dead */
+    /* The next-event tick (docs/model.md §5.3, §11): a threat is looked at only at the ticks
+     * where something can happen to it; in between it sleeps and costs one compare. */
+    int32_t *wake;   /* next tick it must be looked at (INT32_MAX once dead) */
+    int32_t *seen;   /* last tick it was looked at */
+    double *budget;  /* detection budget left after tick `seen`: a detection happens on the
+                        tick the cumulative hazard passes it (an Exp(1) threshold) */
+    double *hazard;  /* detection hazard per tick while it sleeps (-log of its miss probability) */
+    float *estimate; /* [i * n_states + s] state s's severity estimate */
     int8_t *first_reporter; /* [i * n_states + s]: state whose report first reached s; -1 none,
                                -2 a partner */
     /* Only allocated when the world uses the channel (NULL otherwise): */
@@ -133,8 +141,15 @@ struct sim_workspace {
     int *free_units;     /* [s] */
     int *release;        /* [s * release_len + t % release_len] units freed at tick t */
     int release_len;
-    int *burn_until;       /* [s * D + d] burned while t < burn_until */
-    double *own_miss;      /* [s * K + k] this tick's own-channel miss (detection.c) */
+    int *burn_until;    /* [s * D + d] burned while t < burn_until */
+    double *hazards;    /* [c * S * K + s * K + k] this tick's detection hazard of channel c
+                           (own, border, cue, network) for state s on type k (detection.c) */
+    int wake_all;       /* look at every threat this tick: the own-channel misses or the
+                           world changed, so no sleeping threat's hazard can be trusted */
+    int detect_next;    /* the first detection pass a change made now affects: the tick
+                           before this tick's pass, the next tick after it */
+    uint8_t *net_dirty; /* [n * S + s] s's holding on network n changed for the next pass */
+    int net_dirty_any;
     uint64_t routes_dirty; /* bit d: adaptive routes of domain d need recomputing */
     double *escalation;    /* [k] excess rate multiplier */
     int *impacts_now;      /* [k] impacts this tick */
@@ -177,6 +192,7 @@ struct sim_workspace {
     /* scratch */
     size_t *detected;   /* slots detected this tick, in order */
     size_t *candidates; /* response candidates, listed by the detection pass (detection.c) */
+    size_t *looked;     /* slots the detection pass looked at, for the movement pass */
     size_t n_detected;
     struct sim_detection *found; /* this tick's detections (slot, detector), in threat order */
     size_t n_found, found_capacity;
@@ -185,11 +201,12 @@ struct sim_workspace {
     /* per-chunk results of the chunked per-threat loops (chunk c = a contiguous slot range;
      * options.threads * SIM_CHUNKS_PER_THREAD chunks), merged in chunk order so that the result
      * is that of one serial pass */
-    size_t *chunk_count; /* [chunks] list entries found in chunk c */
-    size_t *chunk_cand;  /* [chunks] response candidates found in chunk c */
-    size_t *chunk_dead;  /* [chunks] threats removed in chunk c */
-    int *chunk_moves;    /* [chunks * n_regions] threats that moved into region g */
-    double *dist;        /* Dijkstra, with one scratch entry past the regions (paths.c) */
+    size_t *chunk_count;  /* [chunks] list entries found in chunk c */
+    size_t *chunk_cand;   /* [chunks] response candidates found in chunk c */
+    size_t *chunk_looked; /* [chunks] threats looked at in chunk c */
+    size_t *chunk_dead;   /* [chunks] threats removed in chunk c */
+    int *chunk_moves;     /* [chunks * n_regions] threats that moved into region g */
+    double *dist;         /* Dijkstra, with one scratch entry past the regions (paths.c) */
     int *dist_ticks, *dist_cross, *dist_abroad, *prev, *heap, *heap_pos, *scratch_path;
 
     int *region_owner;     /* [g] cached owner (-1 external) for the hot loops */

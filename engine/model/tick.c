@@ -11,6 +11,7 @@ int tick_run(struct sim_workspace *ws, char *err, size_t errlen) {
     for (int t = 0; t < w->ticks; t++) {
         if (ws->options.stop && *ws->options.stop) return SIM_STOPPED;
         ws->tick = t;
+        ws->detect_next = t; /* changes before this tick's detection pass count in it */
         /* a time-phased measure starts or ends: the tick is simulated in its world, from the
          * first phase on (docs/model.md §14.4) */
         while (ws->next_phase < ws->phase_base->n_phases &&

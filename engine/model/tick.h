@@ -5,6 +5,7 @@
 #ifndef C5SIM_TICK_H
 #define C5SIM_TICK_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,7 +19,8 @@ enum {
     FLAG_MOVED = 2,
     FLAG_IMPACT = 3,
     FLAG_REMOVED = 4,
-    FLAG_DEAD = 5
+    FLAG_DEAD = 5,
+    FLAG_ASLEEP = 6 /* live, not looked at this tick (its wake tick is later, §11) */
 };
 
 /* The pool is compacted once more than 1 / POOL_COMPACT_SHARE of its slots are dead, or when it
@@ -113,11 +115,35 @@ static inline struct sim_report report_tactical(uint64_t serial, uint64_t uid, i
     return report;
 }
 
-/* Does state s hold intelligence on threat i's network at this tick (§5.9)? O(1). */
-static inline int network_holds(const struct sim_workspace *ws, size_t i, int s) {
+/* Does state s hold intelligence on threat i's network at tick t (§5.9)? O(1). */
+static inline int network_holds_at(const struct sim_workspace *ws, size_t i, int s, int t) {
     if (!ws->has_networks) return 0;
     int32_t n = ws->pool.network[i];
-    return n >= 0 && ws->tick < ws->net_until[(size_t)n * (size_t)ws->n_states + (size_t)s];
+    return n >= 0 && t < ws->net_until[(size_t)n * (size_t)ws->n_states + (size_t)s];
+}
+
+static inline int network_holds(const struct sim_workspace *ws, size_t i, int s) {
+    return network_holds_at(ws, i, s, ws->tick);
+}
+
+/* A threat's detection budget (§5.3): an Exp(1) threshold from its DETECT stream, drawn on
+ * arrival (`after` 0) and after each detection in own territory (`after` 1) at this tick. */
+static inline double detect_budget(const struct sim_workspace *ws, uint64_t uid, int after) {
+    uint32_t b = 2u * (uint32_t)ws->tick + (uint32_t)after;
+    return -log1p(-rng_uniform_at(ws->key[RNG_DETECT], uid, b));
+}
+
+/* A threat looked at in tick t after sleeping since tick `seen`: what the slept ticks did to it
+ * (each spent its sleeping hazard of the detection budget and, at the target, added a tick of
+ * dwell; a threat sleeps only where neither changes, wake.c), so that it is as if it had been
+ * looked at every tick. */
+static inline void wake_catch_up(struct sim_pool *pool, size_t i, int t) {
+    int slept = t - 1 - pool->seen[i];
+    if (slept > 0) {
+        pool->budget[i] -= slept * pool->hazard[i];
+        if (pool->at_target[i] > 0) pool->at_target[i] += slept;
+    }
+    pool->seen[i] = t;
 }
 
 /* Does state s hold any intelligence on threat i: its own detection, a report, or its network? */
@@ -184,7 +210,13 @@ static inline int exploit_excluded(const struct sim_workspace *ws, int s, int j)
            ws->tick < ws->excluded_until[(size_t)s * (size_t)ws->n_states + (size_t)j];
 }
 
-/* detection.c: the bookkeeping of one detection of threat i by state s */
+/* detection.c: the bookkeeping of one detection of threat i by state s; state s's detection
+ * hazard on threat i in its own territory at tick t, all channels together */
 int detection_record(struct sim_workspace *ws, size_t i, int s, int channel);
+double detection_hazard(const struct sim_workspace *ws, size_t i, int s, int t);
+
+/* wake.c: the next tick threat i, looked at in this tick and alive after its movement, must be
+ * looked at again; sets its sleeping hazard */
+int32_t wake_next(struct sim_workspace *ws, size_t i, int moved);
 
 #endif

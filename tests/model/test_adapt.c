@@ -97,7 +97,7 @@ Test(adapt, tit_for_tat_returns_the_partners_observed_share) {
     struct world *w = pair(2 * K, 3.0, 0.0, 0.6, 0.5);
     adapt(w, 1, ADAPT_TIT_FOR_TAT, K, 0.1, -1.0);
     fixture_finish(w);
-    struct sim_options options = {1, 0, 1, NULL, NULL, NULL};
+    struct sim_options options = {1, 0, 1, NULL, NULL, NULL, 0};
     struct sim_result *r = fixture_run(w, 0, &options);
     double shared = 0, withheld = 0;
     for (int t = 0; t < K; t++) {
@@ -189,7 +189,7 @@ static int same_figures(const struct sim_result *a, const struct sim_result *b) 
  * without adaptation (for each rule), and the one recorded period holds the declared level. */
 Test(adapt, a_period_longer_than_the_run_changes_nothing) {
     enum { T = 300 };
-    struct sim_options options = {1, 0, 1, NULL, NULL, NULL};
+    struct sim_options options = {1, 0, 1, NULL, NULL, NULL, 0};
     struct world *plain = busy_pair(T);
     fixture_finish(plain);
     struct sim_result *base = fixture_run(plain, 2, &options);
@@ -285,7 +285,7 @@ static void on_exploit_event(void *ctx, const struct sim_event *e) {
 }
 
 static struct sim_result *run_logged(const struct world *w, struct exploit_log *log) {
-    struct sim_options options = {0, 0, 1, on_exploit_event, log, NULL};
+    struct sim_options options = {0, 0, 1, on_exploit_event, log, NULL, 0};
     struct sim_result *r = fixture_run(w, 0, &options);
     settle(log, 0);
     return r;
@@ -384,7 +384,7 @@ Test(exploit, exclusion_lasts_exactly_the_declared_ticks) {
 
 /* With no state exploiting (gain 0) the keys change nothing, bit for bit. */
 Test(exploit, zero_gain_changes_nothing) {
-    struct sim_options options = {1, 0, 1, NULL, NULL, NULL};
+    struct sim_options options = {1, 0, 1, NULL, NULL, NULL, 0};
     struct world *plain = busy_pair(300);
     fixture_finish(plain);
     struct world *w = busy_pair(300);

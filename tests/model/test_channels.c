@@ -30,7 +30,7 @@ static void log_event(void *ctx, const struct sim_event *e) {
 }
 
 static struct sim_result *run_logged(const struct world *w, long replicate, struct log *log) {
-    struct sim_options options = {1, 0, 1, log_event, log, NULL};
+    struct sim_options options = {1, 0, 1, log_event, log, NULL, 0};
     return fixture_run(w, replicate, &options);
 }
 

@@ -13,7 +13,7 @@ static double series_at(const struct sim_result *r, int metric, int tick, int st
                      (size_t)state];
 }
 
-static const struct sim_options keep_series = {1, 0, 1, NULL, NULL, NULL};
+static const struct sim_options keep_series = {1, 0, 1, NULL, NULL, NULL, 0};
 
 /* A lone state whose threats arrive and dwell in its only region. */
 static struct world *lone_state(double rate, int dwell, int ticks, uint64_t seed) {
@@ -170,7 +170,7 @@ Test(closed_forms, single_unit_loss_system) {
     /* the chain reaches the stationary engagement rate a / (1 + a (B - 1)) of docs/model.md */
     cr_assert_float_eq(a * dist[0], a / (1 + a * (B - 1)), 1e-9);
     double sum = 0, sumsq = 0;
-    struct sim_options options = {0, 0, 1, NULL, NULL, NULL};
+    struct sim_options options = {0, 0, 1, NULL, NULL, NULL, 0};
     char err[256];
     struct sim_workspace *ws = sim_alloc(w, &options, err, sizeof err);
     struct sim_result *r = sim_result_alloc(w, &options);

@@ -175,6 +175,19 @@ static struct world *random_world(gsl_rng *g, int ticks, uint64_t seed) {
     return w;
 }
 
+/* States that choose (§5.15-§5.16) in some of the worlds (world n), without drawing from the
+ * world generator (so that the other worlds stay the ones they were). */
+static void states_that_choose(struct world *w, int n) {
+    for (int s = 0; s < w->n_states && n % 3 == 1; s++)
+        w->states[s].adapt = (struct world_adapt){1 + (n + s) % 3, 5 + 5 * s, 0.2, -1.0};
+    for (int s = 0; s < w->n_states && n % 4 == 2; s++) {
+        w->states[s].exploit_gain = 0.1 * s;
+        w->states[s].exploit_value = -1.0;
+        w->states[s].exclusion_ticks = 3 * s;
+        w->states[s].monitoring = 0.25 * (s % 4);
+    }
+}
+
 Test(invariants, every_tick_of_random_worlds) {
     enum { WORLDS = 100, T = 200 };
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
@@ -183,18 +196,9 @@ Test(invariants, every_tick_of_random_worlds) {
     long long total_network = 0, total_upstream = 0, total_exploits = 0, adapted = 0;
     for (int n = 0; n < WORLDS; n++) {
         struct world *w = random_world(g, T, 100 + (uint64_t)n);
-        /* states that choose (§5.15-§5.16) in some worlds, without drawing from g (so that the
-         * other worlds stay the ones they were) */
-        for (int s = 0; s < w->n_states && n % 3 == 1; s++)
-            w->states[s].adapt = (struct world_adapt){1 + (n + s) % 3, 5 + 5 * s, 0.2, -1.0};
-        for (int s = 0; s < w->n_states && n % 4 == 2; s++) {
-            w->states[s].exploit_gain = 0.1 * s;
-            w->states[s].exploit_value = -1.0;
-            w->states[s].exclusion_ticks = 3 * s;
-            w->states[s].monitoring = 0.25 * (s % 4);
-        }
+        states_that_choose(w, n);
         struct tally tally = {.world = w};
-        struct sim_options options = {1, 1, 1, on_event, &tally, NULL};
+        struct sim_options options = {1, 1, 1, on_event, &tally, NULL, 0};
         struct sim_result *r = fixture_run(w, n, &options);
         int S = w->n_states;
         cr_assert_eq(tally.ticks_seen, T);
@@ -262,6 +266,68 @@ Test(invariants, every_tick_of_random_worlds) {
     cr_assert_gt(total_upstream, 100);
     cr_assert_gt(total_exploits, 100);
     cr_assert_eq(adapted, 33);
+    gsl_rng_free(g);
+    expect_no_leaks();
+}
+
+/* An event log folded into one number (FNV-1a over every field), and counted. */
+struct fold {
+    uint64_t hash;
+    long long events;
+};
+
+static void fold_event(void *ctx, const struct sim_event *e) {
+    struct fold *f = ctx;
+    long long fields[7] = {e->kind, e->tick, e->threat, e->type, e->state, e->other, e->region};
+    const unsigned char *bytes = (const unsigned char *)fields;
+    for (size_t b = 0; b < sizeof fields; b++) f->hash = (f->hash ^ bytes[b]) * 0x100000001b3ull;
+    uint64_t value;
+    memcpy(&value, &e->value, sizeof value);
+    f->hash = (f->hash ^ value) * 0x100000001b3ull;
+    f->events++;
+}
+
+static void same_doubles(const double *a, const double *b, size_t n, const char *what, int world) {
+    for (size_t c = 0; c < n; c++)
+        cr_assert(a[c] == b[c] || (isnan(a[c]) && isnan(b[c])),
+                  "world %d: %s[%zu] %.17g looking every tick, %.17g with the next-event tick",
+                  world, what, c, a[c], b[c]);
+}
+
+/* The next-event tick (docs/model.md §11) changes nothing: every random world, with every
+ * channel, burns, adaptive states and strategic leakers, and dwell long enough that threats sleep
+ * for many ticks, gives the same results and the same event log, event for event, as looking at
+ * every threat every tick. A missed wake-up (a change of hazard that a sleeping threat did not
+ * see) would change a detection tick, hence the log. */
+Test(invariants, next_event_tick_changes_nothing) {
+    enum { WORLDS = 100, T = 200 };
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(g, 2025);
+    long long slept = 0;
+    for (int n = 0; n < WORLDS; n++) {
+        struct world *w = random_world(g, T, 300 + (uint64_t)n);
+        for (int k = 0; k < w->n_types; k++) w->types[k].dwell *= 1 + n % 12;
+        states_that_choose(w, n);
+        struct fold every = {0xcbf29ce484222325ull, 0}, next = every;
+        struct sim_options look = {1, 1, 1, fold_event, &every, NULL, 1};
+        struct sim_options lazy = {1, 1, 1, fold_event, &next, NULL, 0};
+        struct sim_result *a = fixture_run(w, n, &look), *b = fixture_run(w, n, &lazy);
+        size_t S = (size_t)w->n_states, K = (size_t)w->n_types, R = (size_t)w->n_regions;
+        cr_assert_eq(every.events, next.events, "world %d: %lld events against %lld", n,
+                     every.events, next.events);
+        cr_assert_eq(every.hash, next.hash, "world %d: the event logs differ", n);
+        same_doubles(a->by_type, b->by_type, (size_t)METRIC_COUNT * S * K, "by_type", n);
+        same_doubles(a->series, b->series, (size_t)METRIC_COUNT * T * S, "series", n);
+        same_doubles(a->region_detections, b->region_detections, R, "region_detections", n);
+        same_doubles(a->region_harm, b->region_harm, R, "region_harm", n);
+        cr_assert_eq(a->threat_ticks, b->threat_ticks);
+        for (size_t c = 0; c < (size_t)T * S * S; c++) cr_assert_eq(a->trust[c], b->trust[c]);
+        slept += (long long)a->threat_ticks;
+        sim_result_free(a);
+        sim_result_free(b);
+        world_free(w);
+    }
+    cr_assert_gt(slept, 100000); /* threat-ticks compared */
     gsl_rng_free(g);
     expect_no_leaks();
 }

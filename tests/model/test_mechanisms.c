@@ -52,7 +52,7 @@ Test(mechanisms, level_shares_with_probability_c) {
 Test(mechanisms, scope_neighbours_and_route) {
     struct world *w = line(500, POLICY_FULL, SCOPE_NEIGHBOURS, 1.0);
     struct receivers seen = {{0}};
-    struct sim_options options = {0, 0, 1, count_receivers, &seen, NULL};
+    struct sim_options options = {0, 0, 1, count_receivers, &seen, NULL, 0};
     struct sim_result *r = fixture_run(w, 0, &options);
     cr_assert_gt(seen.to[1], 0);
     cr_assert_eq(seen.to[2], 0, "state 2 is not state 0's neighbour");
@@ -90,7 +90,7 @@ Test(mechanisms, used_reports_raise_trust) {
     fixture_detect(w, 1, 0, 0.0, 0.0, 0.5);
     w->trust.initial = 0.2;
     w->trust.gain_used = 0.01;
-    struct sim_options options = {1, 1, 1, NULL, NULL, NULL};
+    struct sim_options options = {1, 1, 1, NULL, NULL, NULL, 0};
     struct sim_result *r = fixture_run(w, 0, &options);
     double cued = sim_result_total(r, METRIC_CUED_DETECTIONS, 1);
     cr_assert_gt(cued, 0);
@@ -110,7 +110,7 @@ Test(mechanisms, discovered_withholding_lowers_trust) {
     w->trust.initial = 0.9;
     w->trust.loss_hidden = 0.01;
     w->trust.discover_hidden = 1.0;
-    struct sim_options options = {1, 1, 1, NULL, NULL, NULL};
+    struct sim_options options = {1, 1, 1, NULL, NULL, NULL, 0};
     struct sim_result *r = fixture_run(w, 0, &options);
     double impacts = sim_result_total(r, METRIC_IMPACTS, 2);
     cr_assert_gt(impacts, 0);
@@ -165,7 +165,7 @@ Test(mechanisms, world_paths_are_followed) {
     w->path_enter = malloc(3 * sizeof(int));
     memcpy(w->path_regions, (int[]){0, 2, 3}, 3 * sizeof(int));
     memcpy(w->path_enter, (int[]){0, 3, 6}, 3 * sizeof(int));
-    struct sim_options options = {1, 0, 1, NULL, NULL, NULL};
+    struct sim_options options = {1, 0, 1, NULL, NULL, NULL, 0};
     struct sim_result *given = fixture_run(w, 0, &options);
     cr_assert_eq(given->region_arrivals[1], 0);
     cr_assert_gt(given->region_arrivals[3], 100);
@@ -215,7 +215,7 @@ Test(mechanisms, stop_flag_ends_a_replicate_between_ticks) {
     struct world *w = line(40, POLICY_FULL, SCOPE_ALL, 1.0);
     cr_assert_gt(w->ticks, 8);
     struct stop_at_tick stop = {.flag = 0, .at = 5, .last_tick = -1};
-    struct sim_options options = {1, 0, 1, stop_at_tick, &stop, &stop.flag};
+    struct sim_options options = {1, 0, 1, stop_at_tick, &stop, &stop.flag, 0};
     char err[256] = "";
     struct sim_workspace *ws = sim_alloc(w, &options, err, sizeof err);
     struct sim_result *result = sim_result_alloc(w, &options);
@@ -227,7 +227,7 @@ Test(mechanisms, stop_flag_ends_a_replicate_between_ticks) {
     stop.at = -1;
     cr_assert_eq(sim_run(ws, w, 1, result, err, sizeof err), 0, "%s", err);
     cr_assert_eq(stop.last_tick, w->ticks - 1);
-    struct sim_options plain = {1, 0, 1, NULL, NULL, NULL};
+    struct sim_options plain = {1, 0, 1, NULL, NULL, NULL, 0};
     struct sim_result *fresh = fixture_run(w, 1, &plain);
     size_t cells = (size_t)METRIC_COUNT * (size_t)w->ticks * (size_t)w->n_states;
     cr_assert_eq(memcmp(fresh->series, result->series, cells * sizeof(double)), 0);

@@ -77,7 +77,7 @@ Test(policies, full_sharing_never_worse_than_withholding) {
 }
 
 static struct sim_result *run_with(const struct world *w, long replicate, int threads) {
-    struct sim_options options = {1, 1, threads, NULL, NULL, NULL};
+    struct sim_options options = {1, 1, threads, NULL, NULL, NULL, 0};
     return fixture_run(w, replicate, &options);
 }
 
@@ -247,7 +247,8 @@ Test(policies, common_random_numbers_across_variants) {
     struct world *low = corridor(400, 9, POLICY_FULL), *high = corridor(400, 9, POLICY_FULL);
     for (int s = 0; s < 3; s++) fixture_detect(high, s, 0, 0.5, 0.1, 0.6);
     struct arrival_log *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
-    struct sim_options oa = {1, 0, 1, log_arrival, a, NULL}, ob = {1, 0, 1, log_arrival, b, NULL};
+    struct sim_options oa = {1, 0, 1, log_arrival, a, NULL, 0},
+                       ob = {1, 0, 1, log_arrival, b, NULL, 0};
     struct sim_result *ra = fixture_run(low, 2, &oa), *rb = fixture_run(high, 2, &ob);
     cr_assert_gt(a->count, 100);
     cr_assert_eq(a->count, b->count);
@@ -321,7 +322,7 @@ Test(policies, hub_forwards_after_its_latency) {
     w->hub_latency = 2;
     struct timing_log *log = calloc(1, sizeof *log);
     log->latency = 1 + 1 + 2;
-    struct sim_options options = {0, 0, 1, log_timing, log, NULL};
+    struct sim_options options = {0, 0, 1, log_timing, log, NULL, 0};
     struct sim_result *r = fixture_run(w, 0, &options);
     cr_assert_gt(log->deliveries, 50);
     cr_assert_eq(log->wrong, 0);
@@ -355,7 +356,7 @@ Test(policies, leak_burns_sources_from_the_delivery_tick) {
     w->burn_factor = 0.0;
     w->burn_ticks = 1000;
     fixture_finish(w);
-    struct sim_options options = {1, 1, 1, NULL, NULL, NULL};
+    struct sim_options options = {1, 1, 1, NULL, NULL, NULL, 0};
     struct sim_result *r = fixture_run(w, 0, &options);
     int ticks_with_detections = 0;
     for (int t = 0; t < T; t++) ticks_with_detections += series_at(r, METRIC_DETECTIONS, t, 0) > 0;
@@ -417,7 +418,7 @@ Test(policies, contagion_spawns_a_copy_at_the_neighbour) {
     fixture_origin(w, k, 0, 0.7);
     fixture_target(w, k, 0, 1.0);
     fixture_finish(w);
-    struct sim_options options = {1, 0, 1, NULL, NULL, NULL};
+    struct sim_options options = {1, 0, 1, NULL, NULL, NULL, 0};
     struct sim_result *r = fixture_run(w, 0, &options);
     for (int t = 1; t < T; t++)
         cr_assert_eq(series_at(r, METRIC_ARRIVALS, t, 1), series_at(r, METRIC_IMPACTS, t - 1, 0));
@@ -442,7 +443,7 @@ Test(policies, escalation_raises_the_rate_after_impacts) {
     fixture_origin(w, k, 0, rate);
     fixture_target(w, k, 0, 1.0);
     fixture_finish(w);
-    struct sim_options options = {1, 0, 1, NULL, NULL, NULL};
+    struct sim_options options = {1, 0, 1, NULL, NULL, NULL, 0};
     struct sim_result *r = fixture_run(w, 0, &options);
     double residual = 0, variance = 0, ignoring = 0;
     for (int t = 0; t + 1 < T; t++) {

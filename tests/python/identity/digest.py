@@ -1,8 +1,9 @@
 """digest.py — a sha256 per dataset of a c5sim output file, for bit-identity checks.
 
-Used by tests/python/test_identity.py against digests recorded before the channels of
-docs/model.md §5.9-§5.12 were added: with none of them declared, every dataset that existed then
-must keep its exact bytes. Only the results are digested (/variants and /comparison), never
+Used by tests/python/test_channels.py against digests recorded before the channels of
+docs/model.md §5.9-§5.12 were added (commit 203107b), and recorded again once when issue 21
+changed the detection stream (docs/model.md §2): with no channel declared, every dataset that
+existed then must keep the recorded bytes. Only the results are digested (/variants and /comparison), never
 provenance (times, versions, command lines).
 """
 import hashlib
