@@ -40,6 +40,7 @@ static int arrive(struct sim_workspace *ws, uint64_t uid, int type, int path, in
     pool->severity[i] = severity;
     pool->known[i] = pool->intel[i] = pool->engaged[i] = pool->told[i] = 0;
     pool->crossed[i] = 0;
+    pool->queued[i] = -1;
     pool->flag[i] = FLAG_NONE;
     /* looked at from its first tick; its detection budget, an Exp(1) threshold (§5.3) */
     pool->wake[i] = ws->tick;
@@ -51,6 +52,7 @@ static int arrive(struct sim_workspace *ws, uint64_t uid, int type, int path, in
         pool->first_reporter[i * S + s] = -1;
     }
     network_assign(ws, i, type, uid, network);
+    if (ws->has_networks) pool->net_key[i] = -1;
     if (ws->has_watchers) pool->watched[i] = 0;
     if (ws->has_fusion) {
         pool->centre_w[i] = pool->centre_m[i] = 0.0;

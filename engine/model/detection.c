@@ -107,10 +107,8 @@ static int channel_of(const struct sim_workspace *ws, size_t i, int s) {
 
 /* Is sleeping threat i's network holding, in the territory it is in, changed for this pass? */
 static inline int net_woken(const struct sim_workspace *ws, size_t i) {
-    int32_t n = ws->pool.network[i];
-    if (n < 0) return 0;
-    int s = ws->region_owner[ws->pool.region[i]];
-    return s >= 0 && ws->net_dirty[(size_t)n * (size_t)ws->n_states + (size_t)s];
+    int32_t key = ws->pool.net_key[i];
+    return key >= 0 && ws->net_dirty[key];
 }
 
 /* The detection pass over one chunk: only the threats due to be looked at this tick (their wake
@@ -148,7 +146,7 @@ static void detect_chunk(struct sim_workspace *ws, size_t c, size_t chunks) {
         pool->flag[i] = flag;
         if (flag == FLAG_DETECTED) ws->detected[begin + found++] = i;
         if (s >= 0 && !(pool->engaged[i] >> s & 1) &&
-            (flag == FLAG_DETECTED || pool->known[i] >> s & 1))
+            (flag == FLAG_DETECTED || pool->known[i] >> s & 1) && pool->queued[i] != s)
             ws->candidates[begin + candidates++] = i;
     }
     ws->chunk_count[c] = found;

@@ -92,6 +92,11 @@ void fusion_relay(struct sim_workspace *ws, const struct sim_report *report, lon
             w += p;
         }
         ws->pool.estimate[c] = (float)exp(m / w);
+        /* a new priority: a queued candidate is listed (and queued) again by this tick's pass */
+        if (ws->pool.queued[slot] == j) {
+            ws->pool.queued[slot] = -1;
+            if (ws->pool.wake[slot] > ws->detect_next) ws->pool.wake[slot] = ws->detect_next;
+        }
     } else {
         ws->pool.fused_log[c] = (float)(m / w);
         ws->pool.fused_prec[c] = (float)w;

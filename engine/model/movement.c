@@ -175,6 +175,16 @@ int phase_movement(struct sim_workspace *ws, char *err, size_t errlen) {
         move_chunk(ws, 0, 1);
     }
     for (size_t c = 0; c < chunks; c++) pool->dead += ws->chunk_dead[c];
+    /* threats interdicted while they slept (a waiting candidate sleeps in its state's queue):
+     * the ones looked at this tick are dead already */
+    for (size_t r = 0; r < ws->n_removed; r++) {
+        size_t i = ws->removed[r];
+        if (pool->flag[i] != FLAG_REMOVED) continue;
+        pool->flag[i] = FLAG_DEAD;
+        pool->wake[i] = INT32_MAX;
+        pool->dead++;
+    }
+    ws->n_removed = 0;
     /* impacts draw from the shared generator and add to the metrics: serial, in threat order */
     size_t impacts = chunk_join(ws, ws->detected, chunks);
     for (size_t d = 0; d < impacts; d++) {
@@ -184,6 +194,9 @@ int phase_movement(struct sim_workspace *ws, char *err, size_t errlen) {
         }
     }
     while (pool->live_from < n && pool->flag[pool->live_from] == FLAG_DEAD) pool->live_from++;
-    if (pool->dead * POOL_COMPACT_SHARE > pool->count) pool_compact(ws);
+    if (pool->dead * POOL_COMPACT_SHARE > pool->count && pool_compact(ws) != 0) {
+        snprintf(err, errlen, "out of memory queueing response candidates");
+        return -1;
+    }
     return 0;
 }

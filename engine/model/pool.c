@@ -12,7 +12,7 @@
 /* Drop the dead slots, keeping the survivors in order: runs of survivors move as blocks, each
  * array on its own (with threads, the arrays are shared out among them: moving one array touches
  * no other, so the result is the same). */
-void pool_compact(struct sim_workspace *ws) {
+int pool_compact(struct sim_workspace *ws) {
     struct sim_pool *pool = &ws->pool;
     size_t n = pool->count, S = (size_t)ws->n_states, i = 0, kept = 0;
     /* runs of survivors that move, as (first slot, length) pairs in ws->detected (free scratch
@@ -54,6 +54,7 @@ void pool_compact(struct sim_workspace *ws) {
         {pool->at_target, sizeof *pool->at_target},
         {pool->victim, sizeof *pool->victim},
         {pool->crossed, sizeof *pool->crossed},
+        {pool->queued, sizeof *pool->queued},
         {pool->flag, sizeof *pool->flag},
         {pool->wake, sizeof *pool->wake},
         {pool->seen, sizeof *pool->seen},
@@ -64,6 +65,7 @@ void pool_compact(struct sim_workspace *ws) {
         {pool->centre_m, sizeof *pool->centre_m},
         {pool->centre_from, sizeof *pool->centre_from},
         {pool->network, sizeof *pool->network},
+        {pool->net_key, sizeof *pool->net_key},
         {pool->watched, sizeof *pool->watched},
     };
     long n_arrays = (long)(sizeof arrays / sizeof arrays[0]);
@@ -82,6 +84,7 @@ void pool_compact(struct sim_workspace *ws) {
     pool->count = in_place + kept;
     pool->dead = 0;
     pool->live_from = 0;
+    return response_requeue(ws);
 }
 
 /* Join the chunks' segments of `list` (ws->chunk_count[c] entries from chunk c's first slot)
@@ -112,7 +115,10 @@ int pool_push(struct sim_workspace *ws, char *err, size_t errlen) {
         return -1;
     }
     /* reuse dead slots before growing: the pool grows exactly when the active threats fill it */
-    if (pool->count == pool->capacity && pool->dead) pool_compact(ws);
+    if (pool->count == pool->capacity && pool->dead && pool_compact(ws) != 0) {
+        snprintf(err, errlen, "out of memory queueing response candidates");
+        return -1;
+    }
     if (pool->count == pool->capacity) {
         size_t capacity = 2 * pool->capacity;
         if (bound && capacity > bound) capacity = bound;

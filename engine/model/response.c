@@ -12,42 +12,104 @@
 
 /* ---------------------------------------------------------------- 5. response */
 
-/* Priority: higher estimate first, then lower serial (older threat). */
-static inline int response_before(const struct sim_workspace *ws, int s, size_t a, size_t b) {
-    size_t S = (size_t)ws->n_states;
-    float ea = ws->pool.estimate[a * S + (size_t)s], eb = ws->pool.estimate[b * S + (size_t)s];
-    if (ea != eb) return ea > eb;
-    return ws->pool.serial[a] < ws->pool.serial[b];
+/* Each state keeps its response candidates (a live threat in its territory that it knows and
+ * has not engaged in its current region) in a queue that lasts from tick to tick: a binary heap
+ * by priority, higher estimate first, then lower serial (older threat). A candidate enters its
+ * state's queue once, when it becomes one (the detection pass lists it, detection.c), and so can
+ * sleep while it waits (wake.c). Entries are not removed when a threat stops being a candidate
+ * (it moves on, dies, or its estimate changes): such an entry is stale, recognised when it comes
+ * to the top (still_candidate) and dropped. The order is total (the serial breaks ties) and an
+ * entry carries the estimate it was queued with, so the candidates come off the queue in exactly
+ * the order a full sort of the current candidates would give them. */
+static inline int queue_before(const struct sim_candidate *a, const struct sim_candidate *b) {
+    if (a->estimate != b->estimate) return a->estimate > b->estimate;
+    return a->serial < b->serial;
 }
 
-/* The candidates of a state are taken in priority order until its units (and its neighbours')
- * run out, usually after a few of many: so they are not sorted but kept as a binary heap, built
- * in linear time, and taken from its top one at a time (top-k selection). The order is total (the
- * serial breaks ties) and no estimate changes during the phase, so the candidates come off the
- * heap in exactly the order a full sort would give them, whatever the heap's layout. */
-static void heap_down(const struct sim_workspace *ws, int s, size_t *items, size_t n, size_t p) {
-    size_t item = items[p];
+static void queue_down(struct sim_candidate *items, size_t n, size_t p) {
+    struct sim_candidate item = items[p];
     for (;;) {
         size_t child = 2 * p + 1;
         if (child >= n) break;
-        if (child + 1 < n && response_before(ws, s, items[child + 1], items[child])) child++;
-        if (!response_before(ws, s, items[child], item)) break;
+        if (child + 1 < n && queue_before(&items[child + 1], &items[child])) child++;
+        if (!queue_before(&items[child], &item)) break;
         items[p] = items[child];
         p = child;
     }
     items[p] = item;
 }
 
-static void response_heapify(const struct sim_workspace *ws, int s, size_t *items, size_t n) {
-    for (size_t p = n / 2; p-- > 0;) heap_down(ws, s, items, n, p);
+/* Append without ordering (the caller restores the heap). */
+static int queue_append(struct sim_queue *q, struct sim_candidate item) {
+    if (q->n == q->capacity) {
+        size_t capacity = q->capacity ? 2 * q->capacity : 64;
+        struct sim_candidate *grown = realloc(q->items, capacity * sizeof *grown);
+        if (!grown) return -1;
+        q->items = grown;
+        q->capacity = capacity;
+    }
+    q->items[q->n++] = item;
+    return 0;
 }
 
-/* The first candidate by priority; the heap keeps the rest in items[0..*n - 1). */
-static size_t response_pop(const struct sim_workspace *ws, int s, size_t *items, size_t *n) {
-    size_t top = items[0];
-    items[0] = items[--*n];
-    if (*n > 1) heap_down(ws, s, items, *n, 0);
+static int queue_push(struct sim_queue *q, struct sim_candidate item) {
+    if (queue_append(q, item) != 0) return -1;
+    size_t p = q->n - 1;
+    while (p > 0 && queue_before(&item, &q->items[(p - 1) / 2])) {
+        q->items[p] = q->items[(p - 1) / 2];
+        p = (p - 1) / 2;
+    }
+    q->items[p] = item;
+    return 0;
+}
+
+static struct sim_candidate queue_pop(struct sim_queue *q) {
+    struct sim_candidate top = q->items[0];
+    q->items[0] = q->items[--q->n];
+    if (q->n > 1) queue_down(q->items, q->n, 0);
     return top;
+}
+
+static inline struct sim_candidate candidate_of(const struct sim_workspace *ws, size_t i, int s) {
+    struct sim_candidate item = {ws->pool.estimate[i * (size_t)ws->n_states + (size_t)s], 0,
+                                 ws->pool.serial[i], i};
+    return item;
+}
+
+/* Is threat i a response candidate of state s now? */
+static inline int is_candidate(const struct sim_workspace *ws, size_t i, int s) {
+    const struct sim_pool *pool = &ws->pool;
+    return pool->flag[i] != FLAG_DEAD && pool->flag[i] != FLAG_REMOVED &&
+           ws->region_owner[pool->region[i]] == s && (pool->known[i] >> s & 1) &&
+           !(pool->engaged[i] >> s & 1);
+}
+
+/* Does the entry still stand for a candidate of s, with the estimate it was queued with? */
+static inline int still_candidate(const struct sim_workspace *ws, int s,
+                                  const struct sim_candidate *e) {
+    size_t i = e->slot;
+    return ws->pool.queued[i] == s && is_candidate(ws, i, s) &&
+           ws->pool.estimate[i * (size_t)ws->n_states + (size_t)s] == e->estimate;
+}
+
+/* After a compaction the slots have moved: every queue is made again from the threats that are
+ * queued and still candidates (one entry each, the stale ones gone). */
+int response_requeue(struct sim_workspace *ws) {
+    struct sim_pool *pool = &ws->pool;
+    for (int s = 0; s < ws->n_states; s++) ws->queues[s].n = 0;
+    for (size_t i = 0; i < pool->count; i++) {
+        int s = pool->queued[i];
+        if (s < 0) continue;
+        if (!is_candidate(ws, i, s)) {
+            pool->queued[i] = -1;
+            continue;
+        }
+        if (queue_append(&ws->queues[s], candidate_of(ws, i, s)) != 0) return -1;
+    }
+    for (int s = 0; s < ws->n_states; s++)
+        for (size_t p = ws->queues[s].n / 2; p-- > 0;)
+            queue_down(ws->queues[s].items, ws->queues[s].n, p);
+    return 0;
 }
 
 static int lender_available(const struct sim_workspace *ws, int s) {
@@ -57,43 +119,34 @@ static int lender_available(const struct sim_workspace *ws, int s) {
     return 0;
 }
 
-void phase_response(struct sim_workspace *ws) {
+int phase_response(struct sim_workspace *ws) {
     const struct world *w = ws->world;
     struct sim_pool *pool = &ws->pool;
     size_t S = (size_t)ws->n_states, chunks = chunk_total(ws);
     int t = ws->tick;
-    /* candidates in threat order (listed by the detection pass), then grouped by state with a
-     * counting sort */
-    size_t *first = ws->bucket_first, *found = ws->candidates;
+    /* this tick's new candidates (listed by the detection pass, in threat order) join their
+     * states' queues */
+    size_t *found = ws->candidates;
     size_t total = chunk_join_counts(ws, found, ws->chunk_cand, chunks);
-    if (!total) return;
-    memset(first, 0, (S + 1) * sizeof *first);
-    for (size_t c = 0; c < total; c++) first[ws->region_owner[pool->region[found[c]]] + 1]++;
-    for (size_t s = 0; s < S; s++) first[s + 1] += first[s];
-    for (size_t c = 0; c < total; c++)
-        ws->bucket[first[ws->region_owner[pool->region[found[c]]]]++] = found[c];
-    for (size_t s = S; s > 0; s--) first[s] = first[s - 1]; /* restore the starts */
-    first[0] = 0;
-    /* With threads, the buckets of the states that can engage are made heaps first, a state
-     * per iteration: a heap touches only its bucket, and a state that cannot engage now cannot
-     * later in the phase (units are only taken), so the serial loop below finds every bucket it
-     * uses ready, and takes the candidates off it in the same order (the order is total). */
-    int presorted = chunks > 1 && total > SIM_PARALLEL_MIN;
-    if (presorted) {
-#pragma omp parallel for num_threads(ws->options.threads) schedule(dynamic)
-        for (long s = 0; s < (long)S; s++) {
-            size_t count = first[s + 1] - first[s];
-            if (count > 1 && (ws->free_units[s] > 0 || lender_available(ws, (int)s)))
-                response_heapify(ws, (int)s, ws->bucket + first[s], count);
-        }
+    for (size_t c = 0; c < total; c++) {
+        size_t i = found[c];
+        int s = ws->region_owner[pool->region[i]];
+        if (queue_push(&ws->queues[s], candidate_of(ws, i, s)) != 0) return -1;
+        pool->queued[i] = (int8_t)s;
     }
+    ws->n_removed = 0;
     for (int s = 0; s < (int)S; s++) {
-        size_t *items = ws->bucket + first[s], count = first[s + 1] - first[s];
-        if (!count) continue;
+        struct sim_queue *q = &ws->queues[s];
+        if (!q->n) continue;
         if (ws->free_units[s] == 0 && !lender_available(ws, s)) continue;
-        if (!presorted) response_heapify(ws, s, items, count);
-        for (size_t c = 0, left = count; c < count; c++) {
-            size_t i = response_pop(ws, s, items, &left);
+        size_t last = (size_t)-1;
+        ws->skipped.n = 0;
+        while (q->n) {
+            struct sim_candidate top = queue_pop(q);
+            /* a stale entry, or a second entry of the same threat (queued again after it had
+             * moved away and back): they come off right after each other */
+            if (top.slot == last || !still_candidate(ws, s, &top)) continue;
+            size_t i = last = top.slot;
             int engager = -1, units = 0;
             if (ws->free_units[s] > 0) {
                 engager = s;
@@ -111,10 +164,12 @@ void phase_response(struct sim_workspace *ws) {
                     }
                 }
             }
-            if (engager < 0) {
+            if (engager < 0) { /* it stays a candidate: back into the queue after the loop */
+                if (queue_append(&ws->skipped, top) != 0) return -1;
                 if (!lender_available(ws, s)) break;
                 continue;
             }
+            pool->queued[i] = -1;
             int k = pool->type[i], busy = w->states[engager].busy_ticks;
             ws->free_units[engager] -= units;
             ws->release[(size_t)engager * (size_t)ws->release_len +
@@ -129,6 +184,7 @@ void phase_response(struct sim_workspace *ws) {
             double u = rng_uniform_at(ws->key[RNG_RESPONSE], pool->uid[i], (uint32_t)t);
             if (u < success) {
                 pool->flag[i] = FLAG_REMOVED;
+                ws->removed[ws->n_removed++] = i; /* movement lays it to rest (it may sleep) */
                 metric_add(ws, METRIC_INTERDICTIONS, engager, k, 1.0);
                 emit(ws, EVENT_INTERDICTION, (long long)pool->uid[i], k, engager, s,
                      pool->region[i], pool->severity[i]);
@@ -140,5 +196,8 @@ void phase_response(struct sim_workspace *ws) {
                 network_release(ws, i);
             }
         }
+        for (size_t c = 0; c < ws->skipped.n; c++)
+            if (queue_push(q, ws->skipped.items[c]) != 0) return -1;
     }
+    return 0;
 }

@@ -23,6 +23,7 @@ static void pool_free(struct sim_pool *pool) {
     free(pool->engaged);
     free(pool->told);
     free(pool->crossed);
+    free(pool->queued);
     free(pool->flag);
     free(pool->wake);
     free(pool->seen);
@@ -31,6 +32,7 @@ static void pool_free(struct sim_pool *pool) {
     free(pool->estimate);
     free(pool->first_reporter);
     free(pool->network);
+    free(pool->net_key);
     free(pool->watched);
     free(pool->fused_log);
     free(pool->fused_prec);
@@ -66,6 +68,7 @@ int sim_pool_reserve(struct sim_workspace *ws, size_t capacity) {
     POOL_GROW(engaged, capacity);
     POOL_GROW(told, capacity);
     POOL_GROW(crossed, capacity);
+    POOL_GROW(queued, capacity);
     POOL_GROW(flag, capacity);
     POOL_GROW(wake, capacity);
     POOL_GROW(seen, capacity);
@@ -74,7 +77,10 @@ int sim_pool_reserve(struct sim_workspace *ws, size_t capacity) {
     POOL_GROW(estimate, capacity * states);
     POOL_GROW(first_reporter, capacity * states);
     /* the channels' arrays, only for a world that uses them (sim_channels_prepare) */
-    if (ws->has_networks) POOL_GROW(network, capacity);
+    if (ws->has_networks) {
+        POOL_GROW(network, capacity);
+        POOL_GROW(net_key, capacity);
+    }
     if (ws->has_watchers) POOL_GROW(watched, capacity);
     if (ws->has_fusion) {
         POOL_GROW(fused_log, capacity * states);
@@ -83,10 +89,10 @@ int sim_pool_reserve(struct sim_workspace *ws, size_t capacity) {
         POOL_GROW(centre_m, capacity);
         POOL_GROW(centre_from, capacity);
     }
-    /* response buckets and detection lists hold one entry per threat */
-    size_t *bucket = realloc(ws->bucket, capacity * sizeof *bucket);
-    if (!bucket) return -1;
-    ws->bucket = bucket;
+    /* the detection lists and the response's interdictions hold one entry per threat */
+    size_t *removed = realloc(ws->removed, capacity * sizeof *removed);
+    if (!removed) return -1;
+    ws->removed = removed;
     size_t *detected = realloc(ws->detected, capacity * sizeof *detected);
     if (!detected) return -1;
     ws->detected = detected;
@@ -138,7 +144,10 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->state_region_first);
     free(ws->state_regions);
     free(ws->region_owner);
-    free(ws->bucket);
+    free(ws->removed);
+    for (int s = 0; ws->queues && s < ws->n_states; s++) free(ws->queues[s].items);
+    free(ws->queues);
+    free(ws->skipped.items);
     free(ws->bucket_first);
     free(ws->detected);
     free(ws->candidates);
@@ -310,6 +319,7 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->state_region_first = calloc(S + 1, sizeof *ws->state_region_first);
     ws->state_regions = calloc(R, sizeof *ws->state_regions);
     ws->bucket_first = calloc(S + 1, sizeof *ws->bucket_first);
+    ws->queues = calloc(S, sizeof *ws->queues);
     size_t chunks = (size_t)ws->options.threads * SIM_CHUNKS_PER_THREAD;
     ws->chunk_count = calloc(chunks, sizeof *ws->chunk_count);
     ws->chunk_cand = calloc(chunks, sizeof *ws->chunk_cand);
@@ -336,14 +346,15 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->rng = gsl_rng_alloc(rng_philox);
     if (!ws->route || !ws->trust || !ws->trust_delta || !ws->free_units || !ws->release ||
         !ws->burn_until || !ws->hazards || !ws->escalation || !ws->impacts_now ||
-        !ws->state_region_first || !ws->state_regions || !ws->bucket_first || !ws->dist ||
-        !ws->dist_ticks || !ws->dist_cross || !ws->dist_abroad || !ws->prev || !ws->heap ||
-        !ws->heap_pos || !ws->scratch_path || !ws->region_owner || !ws->rng || !ws->chunk_count ||
-        !ws->chunk_cand || !ws->chunk_looked || !ws->chunk_dead || !ws->chunk_moves ||
-        !ws->type_reach || !ws->type_first_network || !ws->camp_head || !ws->camp_count ||
-        !ws->camp_next || !ws->watch_bit || !ws->zeros || !ws->share_p || !ws->adapt_next ||
-        !ws->adapt_mark || !ws->adapt_prev_loss || !ws->adapt_dir || !ws->tft_offered ||
-        !ws->tft_sent || !ws->excluded_until || !ws->received || !ws->excluded_ticks)
+        !ws->state_region_first || !ws->state_regions || !ws->bucket_first || !ws->queues ||
+        !ws->dist || !ws->dist_ticks || !ws->dist_cross || !ws->dist_abroad || !ws->prev ||
+        !ws->heap || !ws->heap_pos || !ws->scratch_path || !ws->region_owner || !ws->rng ||
+        !ws->chunk_count || !ws->chunk_cand || !ws->chunk_looked || !ws->chunk_dead ||
+        !ws->chunk_moves || !ws->type_reach || !ws->type_first_network || !ws->camp_head ||
+        !ws->camp_count || !ws->camp_next || !ws->watch_bit || !ws->zeros || !ws->share_p ||
+        !ws->adapt_next || !ws->adapt_mark || !ws->adapt_prev_loss || !ws->adapt_dir ||
+        !ws->tft_offered || !ws->tft_sent || !ws->excluded_until || !ws->received ||
+        !ws->excluded_ticks)
         goto nomem;
     /* regions owned by each state, in region order (contagion picks among them) */
     for (size_t g = 0; g < R; g++)
@@ -580,6 +591,7 @@ int sim_run(struct sim_workspace *ws, const struct world *world, long replicate,
     ws->n_found = 0;
     ws->wake_all = 1;
     ws->net_dirty_any = 0;
+    for (size_t s = 0; s < S; s++) ws->queues[s].n = 0;
     ws->detect_next = 0;
     ws->any_harm_per_tick = 0;
     for (int k = 0; k < world->n_types; k++)

@@ -42,6 +42,7 @@ struct sim_pool {
     uint64_t *engaged; /* bit s: state s engaged it in its current region */
     uint64_t *told;    /* bit s: state s's report reached the victim */
     uint8_t *crossed;  /* 1 on the tick it entered an owned region across a border */
+    int8_t *queued;    /* the state whose response queue holds it (response.c), -1 none */
     uint8_t *flag;     /* per-phase per-threat output (detected / moved / impact / removed), asleep
                           (not looked at this tick), or dead */
     /* The next-event tick (docs/model.md §5.3, §11): a threat is looked at only at the ticks
@@ -56,6 +57,8 @@ struct sim_pool {
                                -2 a partner */
     /* Only allocated when the world uses the channel (NULL otherwise): */
     int32_t *network;      /* network slot of the threat (§5.9), -1 none */
+    int32_t *net_key;      /* while it sleeps: network * S + owner of its region, -1 none (the
+                              holding whose change wakes it, wake.c) */
     uint64_t *watched;     /* bit b: the partner with watch bit b detected it upstream (§5.11) */
     float *fused_log;      /* [i * n_states + s] fused log-estimate last relayed to s (§5.12) */
     float *fused_prec;     /* [i * n_states + s] its precision (0: none received) */
@@ -100,6 +103,19 @@ struct sim_report {
     float pool_w, pool_m;
     uint64_t pool_from;
     uint64_t excluded; /* REPORT_CENTRE: members the sender excluded when it sent it (§5.16) */
+};
+
+/* A response candidate in its state's queue, with the priority it was queued with. */
+struct sim_candidate {
+    float estimate;
+    uint32_t unused;
+    uint64_t serial;
+    size_t slot;
+};
+
+struct sim_queue { /* a binary heap of candidates (response.c), or a plain list */
+    struct sim_candidate *items;
+    size_t n, capacity;
 };
 
 /* One detection of this tick: the slot and the detecting state (upstream collection can give a
@@ -191,13 +207,16 @@ struct sim_workspace {
 
     /* scratch */
     size_t *detected;   /* slots detected this tick, in order */
-    size_t *candidates; /* response candidates, listed by the detection pass (detection.c) */
+    size_t *candidates; /* new response candidates, listed by the detection pass (detection.c) */
     size_t *looked;     /* slots the detection pass looked at, for the movement pass */
     size_t n_detected;
     struct sim_detection *found; /* this tick's detections (slot, detector), in threat order */
     size_t n_found, found_capacity;
-    size_t *bucket;       /* response candidates grouped by state */
-    size_t *bucket_first; /* [S + 1] */
+    struct sim_queue *queues; /* [S] each state's response candidates, from tick to tick */
+    struct sim_queue skipped; /* candidates a state passed over this tick, to queue again */
+    size_t *removed;          /* threats interdicted this tick (they may sleep) */
+    size_t n_removed;
+    size_t *bucket_first; /* [S + 1] scratch */
     /* per-chunk results of the chunked per-threat loops (chunk c = a contiguous slot range;
      * options.threads * SIM_CHUNKS_PER_THREAD chunks), merged in chunk order so that the result
      * is that of one serial pass */

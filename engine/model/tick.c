@@ -1,4 +1,6 @@
 /* tick.c — one tick of the model: the phases in the documented order (docs/model.md §5). */
+#include <stdio.h>
+
 #include "tick.h"
 
 int tick_run(struct sim_workspace *ws, char *err, size_t errlen) {
@@ -36,7 +38,10 @@ int tick_run(struct sim_workspace *ws, char *err, size_t errlen) {
         if (phase_delivery(ws, err, errlen) != 0) return -1;
         if (phase_detection(ws, err, errlen) != 0) return -1;
         if (phase_sharing(ws, err, errlen) != 0) return -1;
-        phase_response(ws);
+        if (phase_response(ws) != 0) {
+            snprintf(err, errlen, "out of memory queueing response candidates");
+            return -1;
+        }
         if (phase_movement(ws, err, errlen) != 0) return -1;
         phase_trust(ws);
         phase_record(ws);

@@ -152,7 +152,7 @@ static inline int warned(const struct sim_workspace *ws, size_t i, int s) {
 }
 
 /* pool.c */
-void pool_compact(struct sim_workspace *ws);
+int pool_compact(struct sim_workspace *ws);
 /* Join the chunks' segments of `list` (ws->chunk_count[c] entries from chunk c's first slot)
  * into one list; returns its length. */
 size_t chunk_join(const struct sim_workspace *ws, size_t *list, size_t chunks);
@@ -171,7 +171,7 @@ int phase_arrivals(struct sim_workspace *ws, char *err, size_t errlen);
 int phase_delivery(struct sim_workspace *ws, char *err, size_t errlen);
 int phase_detection(struct sim_workspace *ws, char *err, size_t errlen);
 int phase_sharing(struct sim_workspace *ws, char *err, size_t errlen);
-void phase_response(struct sim_workspace *ws);
+int phase_response(struct sim_workspace *ws);
 int phase_movement(struct sim_workspace *ws, char *err, size_t errlen);
 void phase_trust(struct sim_workspace *ws);
 void phase_record(struct sim_workspace *ws);
@@ -209,6 +209,9 @@ static inline int exploit_excluded(const struct sim_workspace *ws, int s, int j)
     return ws->has_exploit &&
            ws->tick < ws->excluded_until[(size_t)s * (size_t)ws->n_states + (size_t)j];
 }
+
+/* response.c: the candidate queues made again after a compaction (the slots moved) */
+int response_requeue(struct sim_workspace *ws);
 
 /* detection.c: the bookkeeping of one detection of threat i by state s; state s's detection
  * hazard on threat i in its own territory at tick t, all channels together */

@@ -19,6 +19,9 @@ int32_t wake_next(struct sim_workspace *ws, size_t i, int moved) {
     pool->hazard[i] = 0.0;
     if (moved) return t + 1;
     int g = pool->region[i], s = ws->region_owner[g];
+    if (ws->has_networks)
+        pool->net_key[i] =
+            pool->network[i] >= 0 && s >= 0 ? pool->network[i] * ws->n_states + s : -1;
     int path = pool->path[i], pos = pool->pos[i];
     int32_t wake;
     if (pos == ws->paths.length[path] - 1) { /* at the target: the tick it impacts */
@@ -29,8 +32,9 @@ int32_t wake_next(struct sim_workspace *ws, size_t i, int moved) {
     }
     if (s < 0) /* external: only upstream collection, which draws every tick */
         return ws->has_collection && w->collect_first[g] < w->collect_first[g + 1] ? t + 1 : wake;
-    if (pool->known[i] >> s & 1) /* a candidate until its owner engages it */
-        return pool->engaged[i] >> s & 1 ? wake : t + 1;
+    if (pool->known[i] >> s & 1) /* known: its owner detects it no more (a waiting candidate
+                                    sleeps in its owner's queue, response.c) */
+        return wake;
     double hazard = detection_hazard(ws, i, s, t + 1);
     pool->hazard[i] = hazard;
     /* the first tick n >= 1 ahead whose cumulative hazard n * h reaches the budget */
