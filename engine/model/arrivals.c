@@ -1,5 +1,13 @@
 /* arrivals.c — phase 1: arrivals (Poisson per type and origin), each new threat's target and
- * severity, partners' coverage at arrival. */
+ * severity, partners' coverage at arrival.
+ *
+ * In three steps, so that the per-threat work can run on the run's threads with the results of
+ * one serial pass: the Poisson counts, uids and routes of this tick's arrivals (and last tick's
+ * contagion copies) are listed in order (serial: they draw from per-(origin, tick) streams and
+ * the shared route cache); each listed threat is then set up in its slot (its target and
+ * severity come from its own streams, drawn by a generator of its chunk); what adds to shared
+ * figures or queues reports follows in arrival order (serial).
+ */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,31 +20,59 @@
 
 /* ---------------------------------------------------------------- 1. arrivals */
 
-/* A new threat: `network` is a contagion copy's inherited network, or -2 for a fresh arrival. */
-static int arrive(struct sim_workspace *ws, uint64_t uid, int type, int path, int network,
-                  char *err, size_t errlen) {
+static int list_push(struct sim_workspace *ws, uint64_t uid, int type, int origin_slot, int path,
+                     int network) {
+    if (ws->n_arrivals == ws->arrival_capacity) {
+        size_t capacity = ws->arrival_capacity ? 2 * ws->arrival_capacity : 256;
+        struct sim_arrival *grown = realloc(ws->arrivals, capacity * sizeof *grown);
+        if (!grown) return -1;
+        ws->arrivals = grown;
+        ws->arrival_capacity = capacity;
+    }
+    ws->arrivals[ws->n_arrivals++] = (struct sim_arrival){uid, type, origin_slot, path, network};
+    return 0;
+}
+
+/* The path of a fresh arrival: its target drawn from its own stream (the first uniform of
+ * (TARGET, uid, 0), as gsl_rng_uniform after a seek gives it). */
+static int arrival_path(const struct sim_workspace *ws, const struct sim_arrival *a) {
+    if (a->path >= 0) return a->path; /* a contagion copy: its route is known */
     const struct world *w = ws->world;
-    const struct world_threat_type *tt = &w->types[type];
+    const struct world_threat_type *tt = &w->types[a->type];
+    int slot = 0;
+    if (tt->n_targets > 1) {
+        double u = rng_uniform_at(ws->key[RNG_TARGET], a->uid, 0), cumulative = 0.0;
+        const double *weights = w->target_weights + tt->first_target;
+        for (slot = 0; slot < tt->n_targets - 1; slot++) {
+            cumulative += weights[slot];
+            if (u < cumulative) break;
+        }
+    }
+    return ws->route[ws->type_first_pair[a->type] + a->origin_slot * tt->n_targets + slot];
+}
+
+/* Listed arrival m in slot i: everything that is the threat's own (rng: its chunk's generator). */
+static void arrive_slot(struct sim_workspace *ws, const struct sim_arrival *a, size_t i,
+                        uint64_t serial, gsl_rng *rng) {
+    const struct world_threat_type *tt = &ws->world->types[a->type];
     struct sim_pool *pool = &ws->pool;
-    if (pool_push(ws, err, errlen) != 0) return -1;
-    size_t i = pool->count - 1, S = (size_t)ws->n_states;
+    size_t S = (size_t)ws->n_states;
+    int path = arrival_path(ws, a);
     int first = ws->paths.first[path], length = ws->paths.length[path];
-    int origin = ws->paths.region[first];
-    int target = ws->paths.region[first + length - 1];
     double severity = exp(tt->severity_mu);
     if (tt->severity_sigma > 0) {
-        rng_stream_set(ws->rng, ws->key[RNG_SEVERITY], uid, 0);
-        severity = gsl_ran_lognormal(ws->rng, tt->severity_mu, tt->severity_sigma);
+        rng_stream_set(rng, ws->key[RNG_SEVERITY], a->uid, 0);
+        severity = gsl_ran_lognormal(rng, tt->severity_mu, tt->severity_sigma);
     }
-    pool->serial[i] = ws->next_serial++;
-    pool->uid[i] = uid;
-    pool->type[i] = type;
+    pool->serial[i] = serial;
+    pool->uid[i] = a->uid;
+    pool->type[i] = a->type;
     pool->path[i] = path;
     pool->pos[i] = 0;
     pool->depart[i] = ws->tick;
-    pool->region[i] = origin;
+    pool->region[i] = ws->paths.region[first];
     pool->at_target[i] = 0;
-    pool->victim[i] = ws->region_owner[target];
+    pool->victim[i] = ws->region_owner[ws->paths.region[first + length - 1]];
     pool->severity[i] = severity;
     pool->known[i] = pool->intel[i] = pool->engaged[i] = pool->told[i] = 0;
     pool->crossed[i] = 0;
@@ -45,14 +81,16 @@ static int arrive(struct sim_workspace *ws, uint64_t uid, int type, int path, in
     /* looked at from its first tick; its detection budget, an Exp(1) threshold (§5.3) */
     pool->wake[i] = ws->tick;
     pool->seen[i] = ws->tick - 1;
-    pool->budget[i] = detect_budget(ws, uid, 0);
+    pool->budget[i] = detect_budget(ws, a->uid, 0);
     pool->hazard[i] = 0.0;
     for (size_t s = 0; s < S; s++) {
         pool->estimate[i * S + s] = 0.0f;
         pool->first_reporter[i * S + s] = -1;
     }
-    network_assign(ws, i, type, uid, network);
-    if (ws->has_networks) pool->net_key[i] = -1;
+    if (ws->has_networks) {
+        pool->network[i] = network_of(ws, a->type, a->uid, a->network);
+        pool->net_key[i] = -1;
+    }
     if (ws->has_watchers) pool->watched[i] = 0;
     if (ws->has_fusion) {
         pool->centre_w[i] = pool->centre_m[i] = 0.0;
@@ -60,12 +98,22 @@ static int arrive(struct sim_workspace *ws, uint64_t uid, int type, int path, in
         for (size_t s = 0; s < S; s++)
             pool->fused_log[i * S + s] = pool->fused_prec[i * S + s] = 0.0f;
     }
-    int victim = pool->victim[i];
-    metric_add(ws, METRIC_ARRIVALS, victim, type, 1.0);
-    ws->result->region_arrivals[origin] += 1.0;
-    emit(ws, EVENT_ARRIVAL, (long long)uid, type, victim, -1, origin, severity);
+}
 
-    /* Partners learn of it now with their coverage and pass it on to members. */
+/* What new threat i adds to shared figures and queues, in arrival order: its count, its event,
+ * its campaign's count of threats, and partners that learn of it now with their coverage and
+ * pass it on to members. */
+static int arrival_record(struct sim_workspace *ws, const struct sim_arrival *a, size_t i,
+                          char *err, size_t errlen) {
+    const struct world *w = ws->world;
+    const struct world_threat_type *tt = &w->types[a->type];
+    struct sim_pool *pool = &ws->pool;
+    uint64_t uid = a->uid;
+    int victim = pool->victim[i], origin = pool->region[i];
+    if (ws->has_networks && a->network == -2) network_count(ws, a->type, pool->network[i]);
+    metric_add(ws, METRIC_ARRIVALS, victim, a->type, 1.0);
+    ws->result->region_arrivals[origin] += 1.0;
+    emit(ws, EVENT_ARRIVAL, (long long)uid, a->type, victim, -1, origin, pool->severity[i]);
     for (int p = 0; p < w->n_partners; p++) {
         const struct world_partner *partner = &w->partners[p];
         if (partner->coverage[tt->domain] <= 0) continue;
@@ -75,7 +123,7 @@ static int arrive(struct sim_workspace *ws, uint64_t uid, int type, int path, in
             int s = lowest_bit(members);
             if (gsl_rng_uniform(ws->rng) >= partner->share_level) continue;
             struct sim_report report = report_tactical(
-                pool->serial[i], uid, ws->tick + 1 + partner->latency, (-1 - p), s, type, 0);
+                pool->serial[i], uid, ws->tick + 1 + partner->latency, (-1 - p), s, a->type, 0);
             if (report_push(ws, &report) != 0) {
                 snprintf(err, errlen, "out of memory queueing reports");
                 return -1;
@@ -85,9 +133,12 @@ static int arrive(struct sim_workspace *ws, uint64_t uid, int type, int path, in
     return 0;
 }
 
-int phase_arrivals(struct sim_workspace *ws, char *err, size_t errlen) {
+/* This tick's arrivals in order: each type's origins' Poisson counts, then the contagion copies
+ * spawned by last tick's impacts. */
+static int arrivals_list(struct sim_workspace *ws, char *err, size_t errlen) {
     const struct world *w = ws->world;
     int t = ws->tick;
+    ws->n_arrivals = 0;
     for (int k = 0; k < w->n_types; k++) {
         const struct world_threat_type *tt = &w->types[k];
         double excitation = 1.0 + ws->escalation[k];
@@ -109,22 +160,10 @@ int phase_arrivals(struct sim_workspace *ws, char *err, size_t errlen) {
             unsigned n = gsl_ran_poisson(ws->rng, rate);
             for (unsigned j = 0; j < n; j++) {
                 uint64_t uid = rng_mix(rng_mix(rng_mix((uint64_t)t) ^ (uint64_t)o) ^ j);
-                int slot = 0;
-                if (tt->n_targets > 1) {
-                    rng_stream_set(ws->rng, ws->key[RNG_TARGET], uid, 0);
-                    double u = gsl_rng_uniform(ws->rng), cumulative = 0.0;
-                    const double *weights = w->target_weights + tt->first_target;
-                    for (slot = 0; slot < tt->n_targets - 1; slot++) {
-                        cumulative += weights[slot];
-                        if (u < cumulative) break;
-                    }
-                }
-                int path = ws->route[ws->type_first_pair[k] + i * tt->n_targets + slot];
-                if (arrive(ws, uid, k, path, -2, err, errlen) != 0) return -1;
+                if (list_push(ws, uid, k, i, -1, -2) != 0) goto nomem;
             }
         }
     }
-    /* contagion copies spawned by last tick's impacts */
     for (size_t c = 0; c < ws->n_spawns; c++) {
         const struct sim_spawn *spawn = &ws->spawns[c];
         int path = paths_cached(ws, spawn->from_region, spawn->target_region);
@@ -132,8 +171,41 @@ int phase_arrivals(struct sim_workspace *ws, char *err, size_t errlen) {
             network_drop(ws, spawn->type, spawn->network);
             continue;
         }
-        if (arrive(ws, spawn->uid, spawn->type, path, spawn->network, err, errlen) != 0) return -1;
+        if (list_push(ws, spawn->uid, spawn->type, -1, path, spawn->network) != 0) goto nomem;
     }
     ws->n_spawns = 0;
+    return 0;
+nomem:
+    snprintf(err, errlen, "out of memory listing arrivals");
+    return -1;
+}
+
+int phase_arrivals(struct sim_workspace *ws, char *err, size_t errlen) {
+    if (arrivals_list(ws, err, errlen) != 0) return -1;
+    size_t n = ws->n_arrivals;
+    if (!n) return 0;
+    if (pool_reserve_slots(ws, n, err, errlen) != 0) return -1;
+    struct sim_pool *pool = &ws->pool;
+    size_t base = pool->count;
+    uint64_t serial = ws->next_serial;
+    pool->count += n;
+    ws->next_serial += n;
+    size_t chunks = ws->options.threads > 1 && n > SIM_PARALLEL_MIN / 4
+                        ? (size_t)ws->options.threads * SIM_CHUNKS_PER_THREAD
+                        : 1;
+    if (chunks > 1) {
+#pragma omp parallel for num_threads(ws->options.threads) schedule(static, 1)
+        for (long c = 0; c < (long)chunks; c++) {
+            size_t from = n / chunks * (size_t)c + n % chunks * (size_t)c / chunks;
+            size_t to = n / chunks * (size_t)(c + 1) + n % chunks * (size_t)(c + 1) / chunks;
+            for (size_t m = from; m < to; m++)
+                arrive_slot(ws, &ws->arrivals[m], base + m, serial + m, ws->chunk_rng[c]);
+        }
+    } else {
+        for (size_t m = 0; m < n; m++)
+            arrive_slot(ws, &ws->arrivals[m], base + m, serial + m, ws->rng);
+    }
+    for (size_t m = 0; m < n; m++)
+        if (arrival_record(ws, &ws->arrivals[m], base + m, err, errlen) != 0) return -1;
     return 0;
 }

@@ -22,27 +22,35 @@ static inline double hazard(double p) {
     return -log1p(-p);
 }
 
-/* The tables of this tick (ws->hazards, channel by channel). Where the own channel's differs
- * from the last tick's (a burn began or ended, or the world changed), every threat is looked at
- * this tick: a sleeping threat's hazard assumed the old one. */
+/* The tables (ws->hazards, channel by channel) for this tick: all of them when the world is new
+ * to the workspace (a run starts, a time-phased measure switches the world), else the own
+ * channel's entries of the (state, domain) pairs whose sources were burned or cleared since the
+ * last tick. Either way every threat is looked at this tick: a sleeping threat's hazard assumed
+ * the old tables. */
 static void hazard_tables(struct sim_workspace *ws) {
     const struct world *w = ws->world;
     size_t K = (size_t)w->n_types, SK = (size_t)ws->n_states * K;
     double *own = ws->hazards, *border = own + SK, *cue = border + SK, *net = cue + SK;
+    int fresh = ws->tables_world != w;
     for (int s = 0; s < ws->n_states; s++)
-        for (size_t k = 0; k < K; k++) {
-            const struct world_threat_type *tt = &w->types[k];
-            int sd = world_sd(w, s, tt->domain);
-            double p = w->detect[sd] * tt->stealth;
-            if (ws->tick < ws->burn_until[sd]) p *= w->burn_factor;
-            size_t at = (size_t)s * K + k;
-            double now = hazard(p);
-            if (own[at] != now) ws->wake_all = 1;
-            own[at] = now;
-            border[at] = hazard(w->border_bonus[sd] * tt->stealth);
-            cue[at] = hazard(w->cue_gain[sd] * tt->stealth);
-            net[at] = hazard(ws->network_gain[sd] * tt->stealth);
+        for (int d = 0; d < w->n_domains; d++) {
+            int sd = world_sd(w, s, d);
+            uint8_t burned = ws->tick < ws->burn_until[sd];
+            if (!fresh && burned == ws->burned[sd]) continue;
+            ws->burned[sd] = burned;
+            ws->wake_all = 1;
+            for (size_t k = 0; k < K; k++) {
+                const struct world_threat_type *tt = &w->types[k];
+                if (tt->domain != d) continue;
+                size_t at = (size_t)s * K + k;
+                own[at] = hazard(w->detect[sd] * tt->stealth * (burned ? w->burn_factor : 1.0));
+                if (!fresh) continue;
+                border[at] = hazard(w->border_bonus[sd] * tt->stealth);
+                cue[at] = hazard(w->cue_gain[sd] * tt->stealth);
+                net[at] = hazard(ws->network_gain[sd] * tt->stealth);
+            }
         }
+    ws->tables_world = w;
 }
 
 /* State s's detection hazard on threat i in its own territory at tick t: the channels in the

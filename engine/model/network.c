@@ -84,29 +84,28 @@ int network_active(const struct sim_workspace *ws, int type) {
     return ws->world->types[type].network_kind == NETWORK_CAMPAIGNS ? ws->camp_count[type] : 0;
 }
 
-/* The network of a new threat in slot i: `inherited` (a contagion copy's parent's, already
- * counted as alive), or for a fresh arrival (inherited == -2) one drawn uniformly among the
- * type's networks or its generating campaigns. */
-void network_assign(struct sim_workspace *ws, size_t i, int type, uint64_t uid, int inherited) {
-    if (!ws->has_networks) return;
+/* The network of a new threat: `inherited` (a contagion copy's parent's, already counted as
+ * alive), or for a fresh arrival (inherited == -2) one drawn uniformly among the type's networks
+ * or its generating campaigns. Pure (the arrivals' parallel step); network_count counts it. */
+int network_of(const struct sim_workspace *ws, int type, uint64_t uid, int inherited) {
     const struct world_threat_type *tt = &ws->world->types[type];
-    if (inherited != -2 || tt->network_kind == NETWORK_NONE) {
-        ws->pool.network[i] = inherited >= 0 ? inherited : -1;
-        return;
-    }
+    if (inherited != -2 || tt->network_kind == NETWORK_NONE) return inherited >= 0 ? inherited : -1;
     double u = rng_uniform_at(ws->key[RNG_NETWORK], uid, 0);
     int first = ws->type_first_network[type];
     if (tt->network_kind == NETWORK_FIXED) {
         int n = (int)(u * tt->networks);
-        ws->pool.network[i] = first + (n < tt->networks ? n : tt->networks - 1);
-        return;
+        return first + (n < tt->networks ? n : tt->networks - 1);
     }
     int count = ws->camp_count[type]; /* >= 1: campaign types arrive only while one runs */
     int pick = (int)(u * count);
     if (pick >= count) pick = count - 1;
-    int slot = ws->camp_queue[first + (ws->camp_head[type] + pick) % tt->networks];
-    ws->pool.network[i] = slot;
-    ws->net_alive[slot]++;
+    return ws->camp_queue[first + (ws->camp_head[type] + pick) % tt->networks];
+}
+
+/* A fresh arrival of `type` joined network `slot`: a campaign counts its threats. */
+void network_count(struct sim_workspace *ws, int type, int slot) {
+    if (slot >= 0 && ws->world->types[type].network_kind == NETWORK_CAMPAIGNS)
+        ws->net_alive[slot]++;
 }
 
 /* Threat i leaves the pool: its campaign slot is free once the campaign ended and this was its

@@ -104,30 +104,38 @@ size_t chunk_join_counts(const struct sim_workspace *ws, size_t *list, const siz
     return total;
 }
 
-int pool_push(struct sim_workspace *ws, char *err, size_t errlen) {
+int pool_reserve_slots(struct sim_workspace *ws, size_t n, char *err, size_t errlen) {
     struct sim_pool *pool = &ws->pool;
     size_t bound = ws->world->max_active_threats;
-    if (bound && pool_active(pool) >= bound) {
+    if (bound && pool_active(pool) + n > bound) {
         snprintf(err, errlen,
                  "more than %zu active threats at tick %d (max_active_threats, derived from the "
                  "memory limit): raise the limit or lower the arrival rates",
                  bound, ws->tick);
         return -1;
     }
-    /* reuse dead slots before growing: the pool grows exactly when the active threats fill it */
-    if (pool->count == pool->capacity && pool->dead && pool_compact(ws) != 0) {
+    /* A full pool is compacted when at least a quarter of it is dead (or it cannot grow), so
+     * that a compaction moves at most three survivors per slot it frees; else it grows by half.
+     * Compacting a pool with few dead slots every few ticks (active threats just below the
+     * capacity) would copy every survivor for a handful of slots. Dead slots count for the
+     * memory, not for the bound on active threats: the slots may reach one and a half times it
+     * (the scenario's memory estimate counts them, engine/scenario/scenario.c). */
+    size_t slots = bound ? bound + bound / 2 : 0;
+    if (pool->count + n <= pool->capacity) return 0;
+    int over = slots && pool->count + n > slots; /* only a compaction keeps it within them */
+    if (pool->dead && (pool->dead * 4 >= pool->count || over) && pool_compact(ws) != 0) {
         snprintf(err, errlen, "out of memory queueing response candidates");
         return -1;
     }
-    if (pool->count == pool->capacity) {
-        size_t capacity = 2 * pool->capacity;
-        if (bound && capacity > bound) capacity = bound;
+    if (pool->count + n > pool->capacity) {
+        size_t capacity = pool->capacity + pool->capacity / 2 + 1;
+        if (capacity < pool->count + n) capacity = pool->count + n;
+        if (slots && capacity > slots) capacity = slots > pool->count + n ? slots : pool->count + n;
         if (sim_pool_reserve(ws, capacity) != 0) {
             snprintf(err, errlen, "out of memory growing the threat pool to %zu", capacity);
             return -1;
         }
     }
-    pool->count++;
     return 0;
 }
 

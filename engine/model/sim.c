@@ -139,6 +139,7 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->release);
     free(ws->burn_until);
     free(ws->hazards);
+    free(ws->burned);
     free(ws->escalation);
     free(ws->impacts_now);
     free(ws->state_region_first);
@@ -182,6 +183,11 @@ void sim_free(struct sim_workspace *ws) {
     free(ws->watch_bit);
     free(ws->zeros);
     if (ws->rng) gsl_rng_free(ws->rng);
+    for (size_t c = 0; ws->chunk_rng && c < (size_t)ws->options.threads * SIM_CHUNKS_PER_THREAD;
+         c++)
+        if (ws->chunk_rng[c]) gsl_rng_free(ws->chunk_rng[c]);
+    free(ws->chunk_rng);
+    free(ws->arrivals);
     free(ws);
 }
 
@@ -314,6 +320,7 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->release = calloc(S * (size_t)ws->release_len, sizeof *ws->release);
     ws->burn_until = calloc(S * (size_t)world->n_domains, sizeof *ws->burn_until);
     ws->hazards = calloc(4 * S * K, sizeof *ws->hazards);
+    ws->burned = calloc(S * (size_t)world->n_domains, sizeof *ws->burned);
     ws->escalation = calloc(K, sizeof *ws->escalation);
     ws->impacts_now = calloc(K, sizeof *ws->impacts_now);
     ws->state_region_first = calloc(S + 1, sizeof *ws->state_region_first);
@@ -344,17 +351,21 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
         calloc((size_t)(world->n_partners > 0 ? world->n_partners : 1), sizeof *ws->watch_bit);
     ws->zeros = calloc(S * (size_t)world->n_domains, sizeof *ws->zeros);
     ws->rng = gsl_rng_alloc(rng_philox);
+    ws->chunk_rng = calloc(chunks, sizeof *ws->chunk_rng);
+    int chunk_rngs = ws->chunk_rng != NULL;
+    for (size_t c = 0; chunk_rngs && c < chunks; c++)
+        chunk_rngs = (ws->chunk_rng[c] = gsl_rng_alloc(rng_philox)) != NULL;
     if (!ws->route || !ws->trust || !ws->trust_delta || !ws->free_units || !ws->release ||
-        !ws->burn_until || !ws->hazards || !ws->escalation || !ws->impacts_now ||
+        !ws->burn_until || !ws->hazards || !ws->burned || !ws->escalation || !ws->impacts_now ||
         !ws->state_region_first || !ws->state_regions || !ws->bucket_first || !ws->queues ||
         !ws->dist || !ws->dist_ticks || !ws->dist_cross || !ws->dist_abroad || !ws->prev ||
         !ws->heap || !ws->heap_pos || !ws->scratch_path || !ws->region_owner || !ws->rng ||
-        !ws->chunk_count || !ws->chunk_cand || !ws->chunk_looked || !ws->chunk_dead ||
-        !ws->chunk_moves || !ws->type_reach || !ws->type_first_network || !ws->camp_head ||
-        !ws->camp_count || !ws->camp_next || !ws->watch_bit || !ws->zeros || !ws->share_p ||
-        !ws->adapt_next || !ws->adapt_mark || !ws->adapt_prev_loss || !ws->adapt_dir ||
-        !ws->tft_offered || !ws->tft_sent || !ws->excluded_until || !ws->received ||
-        !ws->excluded_ticks)
+        !chunk_rngs || !ws->chunk_count || !ws->chunk_cand || !ws->chunk_looked ||
+        !ws->chunk_dead || !ws->chunk_moves || !ws->type_reach || !ws->type_first_network ||
+        !ws->camp_head || !ws->camp_count || !ws->camp_next || !ws->watch_bit || !ws->zeros ||
+        !ws->share_p || !ws->adapt_next || !ws->adapt_mark || !ws->adapt_prev_loss ||
+        !ws->adapt_dir || !ws->tft_offered || !ws->tft_sent || !ws->excluded_until ||
+        !ws->received || !ws->excluded_ticks)
         goto nomem;
     /* regions owned by each state, in region order (contagion picks among them) */
     for (size_t g = 0; g < R; g++)
@@ -590,6 +601,7 @@ int sim_run(struct sim_workspace *ws, const struct world *world, long replicate,
     memset(ws->camp_next, 0, (size_t)world->n_types * sizeof *ws->camp_next);
     ws->n_found = 0;
     ws->wake_all = 1;
+    ws->tables_world = NULL;
     ws->net_dirty_any = 0;
     for (size_t s = 0; s < S; s++) ws->queues[s].n = 0;
     ws->detect_next = 0;

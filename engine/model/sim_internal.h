@@ -125,6 +125,14 @@ struct sim_detection {
     int state;
 };
 
+struct sim_arrival { /* a threat arriving this tick (arrivals.c) */
+    uint64_t uid;
+    int type;
+    int origin_slot; /* a fresh arrival's origin among its type's, or -1 for a contagion copy */
+    int path;        /* a copy's route, or -1 (drawn with its target) */
+    int network;     /* a copy's inherited network, or -2 for a fresh arrival */
+};
+
 struct sim_spawn { /* a contagion copy arriving next tick */
     uint64_t uid;
     int type, from_region, target_region;
@@ -148,6 +156,8 @@ struct sim_workspace {
 
     struct sim_report *reports;
     size_t n_reports, report_capacity;
+    struct sim_arrival *arrivals; /* this tick's, in order */
+    size_t n_arrivals, arrival_capacity;
     struct sim_spawn *spawns, *spawns_next;
     size_t n_spawns, n_spawns_next, spawn_capacity;
 
@@ -157,9 +167,11 @@ struct sim_workspace {
     int *free_units;     /* [s] */
     int *release;        /* [s * release_len + t % release_len] units freed at tick t */
     int release_len;
-    int *burn_until;    /* [s * D + d] burned while t < burn_until */
-    double *hazards;    /* [c * S * K + s * K + k] this tick's detection hazard of channel c
-                           (own, border, cue, network) for state s on type k (detection.c) */
+    int *burn_until; /* [s * D + d] burned while t < burn_until */
+    double *hazards; /* [c * S * K + s * K + k] this tick's detection hazard of channel c
+                        (own, border, cue, network) for state s on type k (detection.c) */
+    uint8_t *burned; /* [s * D + d] burned when the tables were last made (detection.c) */
+    const struct world *tables_world; /* the world they were made for (NULL: none yet) */
     int wake_all;       /* look at every threat this tick: the own-channel misses or the
                            world changed, so no sleeping threat's hazard can be trusted */
     int detect_next;    /* the first detection pass a change made now affects: the tick
@@ -234,6 +246,7 @@ struct sim_workspace {
     uint64_t hub_mask, assist_mask, all_mask; /* states in the hub / lending units / all */
 
     gsl_rng *rng;
+    gsl_rng **chunk_rng;        /* [chunks] a generator per chunk of a parallel step (arrivals.c) */
     uint64_t key[RNG_PURPOSES]; /* per purpose, for this replicate */
 
     /* current run */

@@ -159,8 +159,8 @@ size_t chunk_join(const struct sim_workspace *ws, size_t *list, size_t chunks);
 /* The same with the counts in counts[c]. */
 size_t chunk_join_counts(const struct sim_workspace *ws, size_t *list, const size_t *counts,
                          size_t chunks);
-/* Take a new slot at the end of the pool (compacting or growing it as needed). */
-int pool_push(struct sim_workspace *ws, char *err, size_t errlen);
+/* Room for n new threats at the end of the pool (compacting or growing it as needed). */
+int pool_reserve_slots(struct sim_workspace *ws, size_t n, char *err, size_t errlen);
 int report_push(struct sim_workspace *ws, const struct sim_report *report);
 int spawn_push(struct sim_workspace *ws, const struct sim_spawn *spawn);
 /* Slot of the active threat with this serial, or -1. */
@@ -179,7 +179,8 @@ void phase_record(struct sim_workspace *ws);
 /* network.c: networks and campaigns (§5.9) */
 int network_campaigns(struct sim_workspace *ws, int type, char *err, size_t errlen);
 int network_active(const struct sim_workspace *ws, int type);
-void network_assign(struct sim_workspace *ws, size_t i, int type, uint64_t uid, int inherited);
+int network_of(const struct sim_workspace *ws, int type, uint64_t uid, int inherited);
+void network_count(struct sim_workspace *ws, int type, int slot);
 void network_release(struct sim_workspace *ws, size_t i);
 void network_drop(struct sim_workspace *ws, int type, int slot);
 void network_rotate(struct sim_workspace *ws);

@@ -325,7 +325,9 @@ int scenario_measure_overrides(const struct scenario *s, int index,
 /* Bytes one active threat costs a replicate: its pool slot plus what each state may hold on it
  * (knowledge flags, pending reports). A deliberate over-estimate: the limit is a guard. */
 static double bytes_per_threat(const struct world *w) {
-    double bytes = 128.0 + 40.0 * w->n_states;
+    /* the pool may hold one and a half slots per active threat (engine/model/pool.c): about
+     * 153 + 5 S bytes each, with the per-threat lists of a tick */
+    double bytes = 232.0 + 40.0 * w->n_states;
     int networks = 0;
     for (int k = 0; k < w->n_types; k++) networks |= w->types[k].network_kind != NETWORK_NONE;
     if (networks) bytes += 4 + 40.0 * w->n_states; /* its slot, and network reports in flight */

@@ -62,14 +62,6 @@ void rng_stream_seek(gsl_rng *rng, uint64_t seed, uint64_t replicate, unsigned p
  * rng_stream_set(rng, key, a, b), without a gsl_rng (for the per-threat-per-tick hot loops). */
 double rng_uniform_at(uint64_t key, uint64_t a, uint32_t b);
 
-/* The first uniforms of streams (key, a[i], b), i < n, as 53-bit integers: out[i] * 2^-53 ==
- * rng_uniform_at(key, a[i], b) exactly, so `u < p` is `(double)out[i] < p * 0x1p53` (both exact).
- * AVX2 (eight streams at a time) where the CPU has it, else the portable loop: the same bits. */
-void rng_bits_batch(uint64_t key, const uint64_t *a, uint32_t b, size_t n, uint64_t *out);
-
-/* 1 when rng_bits_batch runs the AVX2 path on this CPU. */
-int rng_batch_uses_avx2(void);
-
 /* A 64-bit mixing hash (splitmix64 finaliser): threat uids and keys. */
 static inline uint64_t rng_mix(uint64_t x) {
     x += 0x9e3779b97f4a7c15ull;

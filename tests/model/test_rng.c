@@ -114,25 +114,3 @@ Test(rng, gsl_poisson_through_the_stream) {
     gsl_rng_free(rng);
     expect_no_leaks();
 }
-
-/* The batched draws are the detection uniforms to the bit, on every path and length (groups of
- * eight and the tail), for uids anywhere in 64 bits. */
-Test(rng, batch_bits_are_the_uniforms) {
-    enum { N = 1000 };
-    static uint64_t a[N], out[N];
-    uint64_t key = rng_key(11, 3, RNG_DETECT);
-    for (int i = 0; i < N; i++) a[i] = rng_mix((uint64_t)i) >> (i % 64);
-    for (uint32_t b = 0; b < 40; b += 13) {
-        for (size_t n = 0; n <= 19; n++) {
-            rng_bits_batch(key, a + n, b, n, out);
-            for (size_t i = 0; i < n; i++)
-                cr_assert_eq((double)out[i] * 0x1.0p-53, rng_uniform_at(key, a[n + i], b));
-        }
-        rng_bits_batch(key, a, b, N, out);
-        for (int i = 0; i < N; i++) {
-            cr_assert(out[i] < (1ull << 53));
-            cr_assert_eq((double)out[i] * 0x1.0p-53, rng_uniform_at(key, a[i], b));
-        }
-    }
-    expect_no_leaks();
-}
