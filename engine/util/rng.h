@@ -21,7 +21,8 @@ enum rng_purpose {
     RNG_ARRIVAL = 1,        /* Poisson counts per (type-origin, tick) */
     RNG_TARGET = 2,         /* target choice per threat uid */
     RNG_SEVERITY = 3,       /* severity per threat uid */
-    RNG_DETECT = 4,         /* detection uniform per (threat uid, tick) */
+    RNG_DETECT = 4,         /* detection budget per threat uid: b = 2 tick on arrival, 2 tick + 1
+                               after a detection at tick (docs/model.md §5.3) */
     RNG_ESTIMATE = 5,       /* severity estimate noise per (threat uid, detecting state) */
     RNG_PARTNER = 6,        /* partners' coverage and passing per (threat uid, partner) */
     RNG_SHARE = 7,          /* sharing decisions per (threat uid, sender) */

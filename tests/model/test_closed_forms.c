@@ -2,6 +2,7 @@
  * Tolerances are 5 standard errors of the estimator's sampling distribution; seeds are fixed. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <criterion/criterion.h>
 
@@ -96,6 +97,70 @@ Test(closed_forms, lone_state_impacts_with_probability_one_minus_p_to_the_d) {
     double expect = pow(1 - p, D);
     double se = sqrt(expect * (1 - expect) / arrived);
     cr_assert_lt(fabs(impacted / arrived - expect), 5 * se, "%g vs %g", impacted / arrived, expect);
+    sim_result_free(r);
+    world_free(w);
+    expect_no_leaks();
+}
+
+/* The detection tick of a dwelling threat, which sleeps between the ticks it is looked at
+ * (docs/model.md §11): with no units a detected threat stays, and the tick of its detection, j
+ * ticks after its arrival, is geometric: P(j) = (1 - p)^j p for j < D, never with (1 - p)^D
+ * (§5.3: the budget spends the same hazard each tick). Pearson's chi-square over the D + 1
+ * outcomes of the threats that arrive early enough to dwell their D ticks within the run, against
+ * its mean D and sd sqrt(2 D) (5 sd). */
+enum { TABLE = 1 << 16 };
+
+struct detection_ticks {
+    int last_arrival; /* only threats arriving up to here are counted */
+    uint64_t uid[TABLE];
+    int arrived[TABLE];
+    long long count[64], threats;
+};
+
+static size_t uid_slot(const struct detection_ticks *d, uint64_t uid) {
+    size_t h = (size_t)(uid * 0x9e3779b97f4a7c15ull >> 48);
+    while (d->uid[h] != 0 && d->uid[h] != uid) h = (h + 1) & (TABLE - 1);
+    return h;
+}
+
+static void on_detection_tick(void *ctx, const struct sim_event *e) {
+    struct detection_ticks *d = ctx;
+    if (e->kind == EVENT_ARRIVAL && e->tick <= d->last_arrival) {
+        size_t h = uid_slot(d, (uint64_t)e->threat);
+        d->uid[h] = (uint64_t)e->threat;
+        d->arrived[h] = e->tick;
+        d->threats++;
+    } else if (e->kind == EVENT_DETECTION) {
+        size_t h = uid_slot(d, (uint64_t)e->threat);
+        if (d->uid[h]) d->count[e->tick - d->arrived[h]]++;
+    }
+}
+
+Test(closed_forms, detection_tick_of_a_sleeping_threat_is_geometric) {
+    const double rate = 2.0, p = 0.06;
+    const int D = 40, T = 8000;
+    struct world *w = lone_state(rate, D, T, 29);
+    fixture_detect(w, 0, 0, p, 0.0, 0.0);
+    w->states[0].units = 0;
+    fixture_finish(w);
+    struct detection_ticks *d = calloc(1, sizeof *d);
+    d->last_arrival = T - D;
+    struct sim_options options = {0, 0, 1, on_detection_tick, d, NULL, 0};
+    struct sim_result *r = fixture_run(w, 0, &options);
+    cr_assert_gt(d->threats, 10000);
+    double chi2 = 0, n = (double)d->threats;
+    long long detected = 0;
+    for (int j = 0; j < D; j++) {
+        double expect = n * pow(1 - p, j) * p;
+        chi2 += (d->count[j] - expect) * (d->count[j] - expect) / expect;
+        detected += d->count[j];
+    }
+    double never = n * pow(1 - p, D);
+    chi2 += ((double)(d->threats - detected) - never) * ((double)(d->threats - detected) - never) /
+            never;
+    cr_assert_lt(fabs(chi2 - D), 5 * sqrt(2.0 * D), "chi-square %g on %d degrees of freedom", chi2,
+                 D);
+    free(d);
     sim_result_free(r);
     world_free(w);
     expect_no_leaks();

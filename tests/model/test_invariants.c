@@ -270,6 +270,23 @@ Test(invariants, every_tick_of_random_worlds) {
     expect_no_leaks();
 }
 
+/* World n of the next-event test: dwell long enough that threats sleep for many ticks, states
+ * that choose, and in every other world a fusing centre of every state with scarce, slow units,
+ * so that candidates wait in the response queues while relayed pools change their priority. */
+static void stretch(struct world *w, int n) {
+    for (int k = 0; k < w->n_types; k++) w->types[k].dwell *= 1 + n % 12;
+    states_that_choose(w, n);
+    if (n % 2) return;
+    w->hub_fusion = 1;
+    for (int s = 0; s < w->n_states; s++) {
+        w->states[s].hub_member = 1;
+        w->states[s].units = 1;
+        w->states[s].busy_ticks = 6;
+        w->states[s].severity_noise = 0.6;
+        for (int d = 0; d < w->n_domains; d++) w->sharing[world_sd(w, s, d)].policy = POLICY_HUB;
+    }
+}
+
 /* An event log folded into one number (FNV-1a over every field), and counted. */
 struct fold {
     uint64_t hash;
@@ -305,9 +322,20 @@ Test(invariants, next_event_tick_changes_nothing) {
     gsl_rng_set(g, 2025);
     long long slept = 0;
     for (int n = 0; n < WORLDS; n++) {
+        gsl_rng *twin = gsl_rng_clone(g);
         struct world *w = random_world(g, T, 300 + (uint64_t)n);
-        for (int k = 0; k < w->n_types; k++) w->types[k].dwell *= 1 + n % 12;
-        states_that_choose(w, n);
+        stretch(w, n);
+        if (n % 4 == 3) { /* a time-phased measure: detection raised from tick 60 on (§14.4) */
+            struct world *later = random_world(twin, T, 300 + (uint64_t)n);
+            stretch(later, n);
+            for (int c = 0; c < later->n_states * later->n_domains; c++)
+                later->detect[c] = fmin(1.0, 2 * later->detect[c] + 0.05);
+            cr_assert_null(world_phase_difference(w, later));
+            w->n_phases = 1;
+            w->phases = malloc(sizeof *w->phases);
+            w->phases[0] = (struct world_phase){60, later};
+        }
+        gsl_rng_free(twin);
         struct fold every = {0xcbf29ce484222325ull, 0}, next = every;
         struct sim_options look = {1, 1, 1, fold_event, &every, NULL, 1};
         struct sim_options lazy = {1, 1, 1, fold_event, &next, NULL, 0};

@@ -242,7 +242,7 @@ static void log_arrival(void *ctx, const struct sim_event *e) {
 
 /* Common random numbers: the same replicate under two variants that differ in detection has the
  * same arrivals, the same threat uids and the same severities, and the better detector detects a
- * superset (same uniform per threat and tick). */
+ * superset (the same budget per threat: a higher p spends it sooner). */
 Test(policies, common_random_numbers_across_variants) {
     struct world *low = corridor(400, 9, POLICY_FULL), *high = corridor(400, 9, POLICY_FULL);
     for (int s = 0; s < 3; s++) fixture_detect(high, s, 0, 0.5, 0.1, 0.6);

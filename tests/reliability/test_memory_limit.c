@@ -103,10 +103,10 @@ Test(memory_limit, validate_takes_an_explicit_limit) {
 
 Test(memory_limit, estimate_equal_to_the_limit_in_rounding_shows_bytes) {
     /* When estimate and limit round to the same text, the message gives both in bytes rather
-     * than "about 1.0 GiB, above the limit of 1.0 GiB". */
+     * than "about 1.0 GiB, above the limit of 1.0 GiB" (a rate whose estimate is 1.03 GiB). */
     char err[8192];
-    const char *args[] = {"validate",           "--max-memory", "1G", "--set",
-                          RATE_PATH "=1000000", scenario,       NULL};
+    const char *args[] = {"validate",          "--max-memory", "1G", "--set",
+                          RATE_PATH "=620000", scenario,       NULL};
     cr_assert_eq(harness_run(args, NULL, err, sizeof err), 2, "%s", err);
     cr_expect_neq(strstr(err, "above the memory limit of 1073741824 bytes"), NULL, "%s", err);
     expect_no_leaks();
