@@ -167,17 +167,27 @@ int spawn_push(struct sim_workspace *ws, const struct sim_spawn *spawn) {
 }
 
 /* Slot of the active threat with this serial, or -1 (the pool, dead slots included, is sorted by
- * serial). */
+ * serial). Serials are consecutive but for the threats compacted away, so a slot is close to where
+ * the serial falls between its neighbours' serials: interpolation finds it in a few probes, with
+ * bisection as the fallback when a probe does not narrow the range (irregular gaps). */
 long pool_find(const struct sim_workspace *ws, uint64_t serial) {
+    const uint64_t *serials = ws->pool.serial;
     long low = 0, high = (long)ws->pool.count - 1;
+    int guess = 1;
     while (low <= high) {
+        uint64_t first = serials[low], last = serials[high];
+        if (serial < first || serial > last) return -1;
         long mid = low + (high - low) / 2;
-        uint64_t s = ws->pool.serial[mid];
+        if (guess && last > first)
+            mid = low + (long)((double)(serial - first) / (double)(last - first) * (high - low));
+        uint64_t s = serials[mid];
         if (s == serial) return ws->pool.flag[mid] == FLAG_DEAD ? -1 : mid;
+        long before = high - low;
         if (s < serial)
             low = mid + 1;
         else
             high = mid - 1;
+        guess = high - low < before / 2 + 8; /* it narrowed well: keep interpolating */
     }
     return -1;
 }
