@@ -226,6 +226,7 @@ int phase_detection(struct sim_workspace *ws, char *err, size_t errlen) {
     ws->n_detected = chunk_join(ws, ws->detected, chunks);
     ws->n_found = 0;
     for (size_t d = 0; d < ws->n_detected; d++) {
+        if (d + 4 < ws->n_detected) pool_prefetch(pool, ws->detected[d + 4], (size_t)ws->n_states);
         size_t i = ws->detected[d];
         int s = ws->region_owner[pool->region[i]], status;
         if (s >= 0) {

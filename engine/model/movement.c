@@ -188,6 +188,7 @@ int phase_movement(struct sim_workspace *ws, char *err, size_t errlen) {
     /* impacts draw from the shared generator and add to the metrics: serial, in threat order */
     size_t impacts = chunk_join(ws, ws->detected, chunks);
     for (size_t d = 0; d < impacts; d++) {
+        if (d + 4 < impacts) pool_prefetch(pool, ws->detected[d + 4], (size_t)ws->n_states);
         if (impact(ws, ws->detected[d]) != 0) {
             snprintf(err, errlen, "out of memory queueing contagion");
             return -1;

@@ -84,6 +84,8 @@ static int share_report(struct sim_workspace *ws, size_t i, int s, char *err, si
  * the detector about the threat's network. */
 int phase_sharing(struct sim_workspace *ws, char *err, size_t errlen) {
     for (size_t n = 0; n < ws->n_found; n++) {
+        if (n + 4 < ws->n_found)
+            pool_prefetch(&ws->pool, ws->found[n + 4].slot, (size_t)ws->n_states);
         size_t i = ws->found[n].slot;
         int s = ws->found[n].state;
         if (share_report(ws, i, s, err, errlen) != 0) return -1;

@@ -151,6 +151,18 @@ static inline int warned(const struct sim_workspace *ws, size_t i, int s) {
     return ((ws->pool.known[i] | ws->pool.intel[i]) >> s & 1) || network_holds(ws, i, s);
 }
 
+/* Fetch early what the serial bookkeeping of threat i reads first (the threats of a tick's
+ * events are scattered over the pool): called a few events ahead. */
+static inline void pool_prefetch(const struct sim_pool *pool, size_t i, size_t n_states) {
+    __builtin_prefetch(&pool->severity[i]);
+    __builtin_prefetch(&pool->type[i]);
+    __builtin_prefetch(&pool->region[i]);
+    __builtin_prefetch(&pool->known[i]);
+    __builtin_prefetch(&pool->intel[i]);
+    __builtin_prefetch(&pool->uid[i]);
+    __builtin_prefetch(&pool->estimate[i * n_states]);
+}
+
 /* pool.c */
 int pool_compact(struct sim_workspace *ws);
 /* Join the chunks' segments of `list` (ws->chunk_count[c] entries from chunk c's first slot)
