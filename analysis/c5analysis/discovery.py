@@ -7,7 +7,6 @@ python3-sklearn) fitted to the same design points and failure flags, its failing
 as rules in words. Draws the PRIM trade-off (coverage against density along the peeling
 trajectory), the box against the design's ranges, and the measures' probability of being best.
 """
-import os
 
 import numpy as np
 
@@ -251,7 +250,7 @@ def section(report, results_path, out_dir, svg=False, log=None, dpi=100):
     data = read(results_path)
     if data is None:
         return
-    import matplotlib.pyplot as plt
+    from .figures import save
 
     n_points = data["design"].shape[0]
     report.heading(2, "Robust ranking across the uncertainty design")
@@ -309,11 +308,4 @@ def section(report, results_path, out_dir, svg=False, log=None, dpi=100):
         else:
             report.paragraph("The CART tree finds no leaf where the rule mostly holds.")
     for name, figure, caption in make_figures(data):
-        png = os.path.join(out_dir, f"{name}.png")
-        figure.savefig(png, dpi=dpi)
-        if svg:
-            figure.savefig(os.path.join(out_dir, f"{name}.svg"))
-        plt.close(figure)
-        if log:
-            log(f"wrote {png}")
-        report.figure(name, caption, png)
+        report.figure(name, caption, save(figure, out_dir, name, svg, log, dpi))

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from .load import _text, has_group
+from .load import _text, command_file_head, has_group
 
 SUSTAINED = {1: "sustained by exclusion (grim trigger): every state's margin lies above 0",
              0: "not sustained by exclusion: some state's margin lies below 0",
@@ -23,15 +23,10 @@ def load(path):
     """The /equilibrium group as a dict of arrays, lists and attributes."""
     import h5py
 
-    from .load import C5FileError
-
     with h5py.File(path, "r") as f:
-        if "complete" in f.attrs and int(f.attrs["complete"]) != 1:
-            raise C5FileError(f"{path}: incomplete c5sim output (the run did not finish)")
+        root, scenario_name = command_file_head(f, path)
         g = f["equilibrium"]
-        data = {"path": path,
-                "root": {k: (_text(v) if isinstance(v, (bytes, str)) else v)
-                         for k, v in f.attrs.items()},
+        data = {"path": path, "root": root, "scenario_name": scenario_name,
                 "strategies": [_text(s) for s in g["strategies"][()]],
                 "states": [_text(s) for s in g["states"][()]],
                 "levels": np.asarray(g["profiles/levels"][()], dtype=int),
@@ -47,12 +42,6 @@ def load(path):
                 "sustained": int(g["grim_trigger"].attrs.get("sustained", -1)),
                 "sustained_share": float(g["grim_trigger"].attrs.get("sustained_share",
                                                                       float("nan")))}
-        data["scenario_name"] = ""
-        if "scenario" in f and "source" in f["scenario"]:
-            from .load import _scenario_fields
-
-            data["scenario_name"] = _scenario_fields(_text(f["scenario"]["source"][()])).get(
-                "name", "")
     return data
 
 
@@ -137,16 +126,10 @@ def build(path, out_dir, svg=False, log=None):
 
     data = load(path)
     os.makedirs(out_dir, exist_ok=True)
-    import matplotlib.pyplot as plt
+    from .figures import save
 
     fig, caption = figure(data)
-    png = os.path.join(out_dir, "equilibrium_profiles.png")
-    fig.savefig(png, dpi=FIGURE_DPI)
-    if svg:
-        fig.savefig(os.path.join(out_dir, "equilibrium_profiles.svg"))
-    plt.close(fig)
-    if log:
-        log(f"wrote {png}")
+    png = save(fig, out_dir, "equilibrium_profiles", svg, log, FIGURE_DPI)
     root = data["root"]
     report = Report()
     title = f"c5sim equilibrium report: {data['scenario_name'] or os.path.basename(path)}"

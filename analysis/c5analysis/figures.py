@@ -1,5 +1,6 @@
 """figures.py — one function per question of the model; each returns a matplotlib Figure (or None
 when the file holds no data for it), with labelled axes, units and a title saying what it shows."""
+import os
 import re
 
 import matplotlib
@@ -14,6 +15,18 @@ HARM_UNIT = "harm units per run"
 REGION_COLOUR = "black"
 MAX_VARIANT_PANELS = 4
 MAP_LABELS = 15
+
+
+def save(figure, out_dir, name, svg=False, log=None, dpi=100):
+    """Write figure as out_dir/name.png (and .svg when asked), close it; return the PNG's path."""
+    png = os.path.join(out_dir, f"{name}.png")
+    figure.savefig(png, dpi=dpi)
+    if svg:
+        figure.savefig(os.path.join(out_dir, f"{name}.svg"))
+    plt.close(figure)
+    if log:
+        log(f"wrote {png}")
+    return png
 
 
 def _grid_layout(fig, bottom=0.0, left=0.07):

@@ -55,6 +55,19 @@ def _text(value):
     return str(value).split("\0", 1)[0]
 
 
+def command_file_head(f, path):
+    """What an open file of a command that writes its own group (sensitivity, equilibrium) shares
+    with the others: it must be complete; its root attributes, and its scenario's name ("" when
+    it does not store one)."""
+    if "complete" in f.attrs and int(f.attrs["complete"]) != 1:
+        raise C5FileError(f"{path}: incomplete c5sim output (the run did not finish)")
+    root = {k: (_text(v) if isinstance(v, (bytes, str)) else v) for k, v in f.attrs.items()}
+    name = ""
+    if "scenario" in f and "source" in f["scenario"]:
+        name = _scenario_fields(_text(f["scenario"]["source"][()])).get("name", "")
+    return root, name
+
+
 def _text_list(value):
     """A string, an array of strings or a ';'/newline-separated string as a list of str."""
     if value is None:

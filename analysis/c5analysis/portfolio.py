@@ -3,7 +3,6 @@ reading it, the Pareto frontier figure (cost against regional harm averted, with
 intervals), and the report's section: frontier, best package per budget, interactions and
 per-state net gains under each cost-sharing rule (docs/model.md §14)."""
 import math
-import os
 import textwrap
 
 import h5py
@@ -98,7 +97,7 @@ def add_to_report(report, path, out_dir, dpi=100, svg=False, log=None):
     data = read(path)
     if data is None:
         return
-    import matplotlib.pyplot as plt
+    from .figures import save
 
     t, b = data["table"], data["budgets"]
     labels = data["packages"]
@@ -114,13 +113,7 @@ def add_to_report(report, path, out_dir, dpi=100, svg=False, log=None):
         "the package's, per run, paired by replicate, mean (95% CI). Costs are in harm units per "
         "run.")
     figure = frontier_figure(data)
-    png = os.path.join(out_dir, "portfolio_frontier.png")
-    figure.savefig(png, dpi=dpi)
-    if svg:
-        figure.savefig(os.path.join(out_dir, "portfolio_frontier.svg"))
-    plt.close(figure)
-    if log:
-        log(f"wrote {png}")
+    png = save(figure, out_dir, "portfolio_frontier", svg, log, dpi)
     report.heading(3, "Pareto frontier")
     report.paragraph("The packages that no other package beats on both cost and harm averted: "
                      "the only ones worth funding at some budget.")

@@ -5,7 +5,6 @@ rendered twice, so that the Markdown and the self-contained HTML always say the 
 """
 import base64
 import html
-import math
 import os
 
 import numpy as np
@@ -265,17 +264,8 @@ def build(results, out_dir, svg=False, log=None, relevance=DEFAULT_RELEVANCE):
                 stem in ours or re.fullmatch(r"regional_map_\d+", stem)):
             os.remove(os.path.join(out_dir, entry))
     files = {}
-    import matplotlib.pyplot as plt
-
     for name, figure, _ in made:
-        png = os.path.join(out_dir, f"{name}.png")
-        figure.savefig(png, dpi=FIGURE_DPI)
-        if svg:
-            figure.savefig(os.path.join(out_dir, f"{name}.svg"))
-        plt.close(figure)
-        files[name] = png
-        if log:
-            log(f"wrote {png}")
+        files[name] = fig_module.save(figure, out_dir, name, svg, log, FIGURE_DPI)
 
     attrs = results.attrs
     report = Report()

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from .load import _text, has_group
+from .load import _text, command_file_head, has_group
 
 # A factor is named in the headline when its total index is at least this and its interval is
 # above zero (the same rule c5sim sensitivity prints).
@@ -26,26 +26,17 @@ def load(path):
     from .load import C5FileError
 
     with h5py.File(path, "r") as f:
-        if "complete" in f.attrs and int(f.attrs["complete"]) != 1:
-            raise C5FileError(f"{path}: incomplete c5sim output (the run did not finish)")
+        root, scenario_name = command_file_head(f, path)
         g = f["sensitivity"]
-        data = {"path": path,
+        data = {"path": path, "root": root, "scenario_name": scenario_name,
                 "attrs": {k: (_text(v) if isinstance(v, (bytes, str)) else v.item()
                               if hasattr(v, "item") else v) for k, v in g.attrs.items()},
-                "root": {k: (_text(v) if isinstance(v, (bytes, str)) else v)
-                         for k, v in f.attrs.items()},
                 "factor": [_text(x) for x in g["factor"][()]],
                 "distribution": [_text(x) for x in g["distribution"][()]],
                 "outcome": g["outcome"][()]}
         for name in ("first_order", "total", "mu_star", "mu", "sigma", "elementary_effects"):
             if name in g:
                 data[name] = g[name][()]
-        data["scenario_name"] = ""
-        if "scenario" in f and "source" in f["scenario"]:
-            from .load import _scenario_fields
-
-            data["scenario_name"] = _scenario_fields(_text(f["scenario"]["source"][()])).get(
-                "name", "")
         if "world" in f and "states" in f["world"]:
             data["states"] = [_text(s) for s in f["world"]["states"]["code"][()]]
     method = data["attrs"].get("method")
@@ -162,17 +153,11 @@ def build(path, out_dir, svg=False, log=None):
 
     data = load(path)
     os.makedirs(out_dir, exist_ok=True)
-    import matplotlib.pyplot as plt
+    from .figures import save
 
     fig, caption = figure(data)
     name = "sensitivity_" + data["attrs"]["method"]
-    png = os.path.join(out_dir, name + ".png")
-    fig.savefig(png, dpi=FIGURE_DPI)
-    if svg:
-        fig.savefig(os.path.join(out_dir, name + ".svg"))
-    plt.close(fig)
-    if log:
-        log(f"wrote {png}")
+    png = save(fig, out_dir, name, svg, log, FIGURE_DPI)
 
     attrs, root = data["attrs"], data["root"]
     sobol = attrs["method"] == "sobol"

@@ -149,7 +149,6 @@ void sim_free(struct sim_workspace *ws) {
     for (int s = 0; ws->queues && s < ws->n_states; s++) free(ws->queues[s].items);
     free(ws->queues);
     free(ws->skipped.items);
-    free(ws->bucket_first);
     free(ws->detected);
     free(ws->candidates);
     free(ws->looked);
@@ -325,7 +324,6 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
     ws->impacts_now = calloc(K, sizeof *ws->impacts_now);
     ws->state_region_first = calloc(S + 1, sizeof *ws->state_region_first);
     ws->state_regions = calloc(R, sizeof *ws->state_regions);
-    ws->bucket_first = calloc(S + 1, sizeof *ws->bucket_first);
     ws->queues = calloc(S, sizeof *ws->queues);
     size_t chunks = (size_t)ws->options.threads * SIM_CHUNKS_PER_THREAD;
     ws->chunk_count = calloc(chunks, sizeof *ws->chunk_count);
@@ -357,25 +355,23 @@ struct sim_workspace *sim_alloc(const struct world *world, const struct sim_opti
         chunk_rngs = (ws->chunk_rng[c] = gsl_rng_alloc(rng_philox)) != NULL;
     if (!ws->route || !ws->trust || !ws->trust_delta || !ws->free_units || !ws->release ||
         !ws->burn_until || !ws->hazards || !ws->burned || !ws->escalation || !ws->impacts_now ||
-        !ws->state_region_first || !ws->state_regions || !ws->bucket_first || !ws->queues ||
-        !ws->dist || !ws->dist_ticks || !ws->dist_cross || !ws->dist_abroad || !ws->prev ||
-        !ws->heap || !ws->heap_pos || !ws->scratch_path || !ws->region_owner || !ws->rng ||
-        !chunk_rngs || !ws->chunk_count || !ws->chunk_cand || !ws->chunk_looked ||
-        !ws->chunk_dead || !ws->chunk_moves || !ws->type_reach || !ws->type_first_network ||
-        !ws->camp_head || !ws->camp_count || !ws->camp_next || !ws->watch_bit || !ws->zeros ||
-        !ws->share_p || !ws->adapt_next || !ws->adapt_mark || !ws->adapt_prev_loss ||
-        !ws->adapt_dir || !ws->tft_offered || !ws->tft_sent || !ws->excluded_until ||
-        !ws->received || !ws->excluded_ticks)
+        !ws->state_region_first || !ws->state_regions || !ws->queues || !ws->dist ||
+        !ws->dist_ticks || !ws->dist_cross || !ws->dist_abroad || !ws->prev || !ws->heap ||
+        !ws->heap_pos || !ws->scratch_path || !ws->region_owner || !ws->rng || !chunk_rngs ||
+        !ws->chunk_count || !ws->chunk_cand || !ws->chunk_looked || !ws->chunk_dead ||
+        !ws->chunk_moves || !ws->type_reach || !ws->type_first_network || !ws->camp_head ||
+        !ws->camp_count || !ws->camp_next || !ws->watch_bit || !ws->zeros || !ws->share_p ||
+        !ws->adapt_next || !ws->adapt_mark || !ws->adapt_prev_loss || !ws->adapt_dir ||
+        !ws->tft_offered || !ws->tft_sent || !ws->excluded_until || !ws->received ||
+        !ws->excluded_ticks)
         goto nomem;
     /* regions owned by each state, in region order (contagion picks among them) */
     for (size_t g = 0; g < R; g++)
         if (world->regions[g].owner >= 0) ws->state_region_first[world->regions[g].owner + 1]++;
     for (size_t s = 0; s < S; s++) ws->state_region_first[s + 1] += ws->state_region_first[s];
-    for (size_t s = 0; s < S; s++) ws->bucket_first[s] = (size_t)ws->state_region_first[s];
-    for (size_t g = 0; g < R; g++) {
-        int owner = world->regions[g].owner;
-        if (owner >= 0) ws->state_regions[ws->bucket_first[owner]++] = (int)g;
-    }
+    for (size_t s = 0, at = 0; s < S; s++)
+        for (size_t g = 0; g < R; g++)
+            if (world->regions[g].owner == (int)s) ws->state_regions[at++] = (int)g;
     if (sim_channels_prepare(ws, world, err, errlen) != 0) {
         sim_free(ws);
         return NULL;

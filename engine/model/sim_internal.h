@@ -172,7 +172,7 @@ struct sim_workspace {
                         (own, border, cue, network) for state s on type k (detection.c) */
     uint8_t *burned; /* [s * D + d] burned when the tables were last made (detection.c) */
     const struct world *tables_world; /* the world they were made for (NULL: none yet) */
-    int wake_all;       /* look at every threat this tick: the own-channel misses or the
+    int wake_all;       /* look at every threat this tick: a burn began or ended, or the
                            world changed, so no sleeping threat's hazard can be trusted */
     int detect_next;    /* the first detection pass a change made now affects: the tick
                            before this tick's pass, the next tick after it */
@@ -228,7 +228,6 @@ struct sim_workspace {
     struct sim_queue skipped; /* candidates a state passed over this tick, to queue again */
     size_t *removed;          /* threats interdicted this tick (they may sleep) */
     size_t n_removed;
-    size_t *bucket_first; /* [S + 1] scratch */
     /* per-chunk results of the chunked per-threat loops (chunk c = a contiguous slot range;
      * options.threads * SIM_CHUNKS_PER_THREAD chunks), merged in chunk order so that the result
      * is that of one serial pass */

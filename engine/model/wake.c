@@ -5,10 +5,11 @@
  * until the first tick something can happen to it: it moves, it impacts, its detection budget
  * runs out (§5.3), or its owner's network intelligence expires. Everything else that can change
  * its hazard wakes it where it happens: a report to its region's owner (delivery.c), a change of
- * a network holding (network.c), a change of any own-channel miss or of the world (detection.c,
- * sim.c). Threats that are looked at every tick stay awake: one that just moved (its crossing
- * counts on its first tick in the region), a response candidate, one in a watched external
- * region.
+ * a network holding (network.c), a fused estimate that changes a queued candidate's priority
+ * (fusion.c), a burn that starts or ends, or a new world (detection.c, sim.c). Threats that are
+ * looked at every tick stay awake: one that just moved (its crossing counts on its first tick in
+ * the region) and one in a watched external region. A waiting response candidate sleeps in its
+ * state's queue (response.c).
  */
 #include "tick.h"
 

@@ -1,7 +1,6 @@
 """leaks_monitoring.py — Walsh: do receivers that could exploit shared reports for their own gain
 refrain when a monitor can catch them and the punishment (exclusion, lost trust) is worth more than
 the gain, so that monitoring sustains sharing? Bilateral monitoring and a monitoring centre."""
-import numpy as np
 
 from .common import (Output, combine_headline, figure_module, fmt, interval, levels_of, relevant,
                      replicates, save, sets)

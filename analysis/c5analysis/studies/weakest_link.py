@@ -1,7 +1,6 @@
 """weakest_link.py — Hirshleifer / Varian: with adaptive adversaries, does hardening the weakest
 border avert more regional harm than hardening any other, dose for dose, and does it displace
 threats to the neighbours? Every state is hardened at every dose."""
-import numpy as np
 
 from .common import (Output, combine_headline, figure_module, fmt, holm, interval, relevant,
                      replicates, save, sets)
@@ -106,7 +105,7 @@ def run(spec, engine, outdir, draw=True):
         f"Displacement: hardening {W} changes threat entries into the other states' regions by "
         f"{fmt(interval(moved['adaptive']))} with {arm} and by "
         f"{fmt(interval(moved['fixed']))} with fixed routes; difference {fmt(did)}.",
-        f"Fixed routes (control), top dose: " +
+        "Fixed routes (control), top dose: " +
         "; ".join(f"{c} {fmt(curves['fixed'][c][top])}" for c in curves["fixed"]) + ".",
     ]
     figures = []
